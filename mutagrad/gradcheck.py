@@ -1,0 +1,138 @@
+"""Compare analytic gradients with finite differences, one component (dW3, db3, ...) at a time.
+
+The notes' relative error ||approx - grad|| / (||approx|| + ||grad||) is always reported.
+The verdict is noise-aware: a component fails when its mismatch is FAIL_MARGIN times the
+finite-difference noise floor measured from the computation itself, so that a small
+real bug fails even below the classic 1e-3 line, while a tiny gradient whose
+differences are all noise is called inconclusive (warn) rather than wrong.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .errors import ProtocolError
+from .numeric import EPS, Differences, finite_differences
+from .records import ComponentResult, Verdict
+
+GREAT_REL = 1e-7  # the notes: "great"
+WORRY_REL = 1e-3  # the notes: "worry"; above it and within the noise, the result is inconclusive
+FAIL_MARGIN = 10.0  # fail when the mismatch is this many times the noise floor
+WARN_MARGIN = 3.0  # warn between WARN_MARGIN and FAIL_MARGIN
+MIN_FAIL_REL = 1e-10  # below this relative error nothing is called wrong, whatever the margin
+ROUNDOFF_K = 8.0  # model floor per entry: K * u * max|J| / eps (u: unit round-off of the cost)
+KINK_RATIO = 0.3  # smooth: curvature(eps) / curvature(EPS_WIDE) ~ 0.1; across a kink ~ 1
+KINK_NOISE = 10.0  # ... and the one-sided differences must disagree by 10x the noise
+KINK_SLACK = 0.01  # tolerance on the one-sided interval, relative to its width
+F64_ROUNDOFF = float(np.finfo(np.float64).eps) / 2
+
+
+def component_order(names) -> list[str]:
+    """Backprop order of parameter names: W{L}, b{L}, W{L-1}, ..., W1, b1 (others last)."""
+    def key(item):
+        index, name = item
+        match = re.fullmatch(r"([A-Za-z_]+?)(\d+)", name)
+        if not match:
+            return (1, 0, 0, index)
+        prefix, layer = match.groups()
+        return (0, -int(layer), 0 if prefix.upper().startswith("W") else 1, index)
+    return [name for _, name in sorted(enumerate(names), key=key)]
+
+
+def grad_name(param_name: str) -> str:
+    return "d" + param_name
+
+
+def structural_problem(name: str, g, param: np.ndarray, allow_complex: bool = False):
+    """A one-line reason why g cannot be compared with parameter `param`, or None."""
+    if g is None:
+        return f"grads has no {name!r}", None
+    if not isinstance(g, np.ndarray) and not np.isscalar(g):
+        raise ProtocolError(f"{name} is a {type(g).__name__}, not a numpy array")
+    g = np.asarray(g)
+    kinds = "fc" if allow_complex else "f"
+    if g.dtype.kind not in kinds:
+        return f"{name} has dtype {g.dtype}, expected a float array", "not a float array"
+    if g.shape != param.shape:
+        if g.shape == param.shape[::-1]:
+            return (f"{name} has shape {g.shape}, the parameter has {param.shape}",
+                    "transposed: the shape is the parameter's, reversed")
+        return f"{name} has shape {g.shape}, the parameter has {param.shape}", "wrong shape"
+    bad = ~np.isfinite(g)
+    if bad.any():
+        what = "NaN" if np.isnan(g).any() else "inf"
+        return f"{name} contains {what} in {int(bad.sum())} of {g.size} entries", f"{what} in the gradient"
+    return None
+
+
+def compare(name: str, g: np.ndarray, d: Differences, unit_roundoff: float = F64_ROUNDOFF,
+            probe: str = "") -> ComponentResult:
+    """Verdict on one component from its analytic gradient g and its finite differences d."""
+    g = np.asarray(g, dtype=float)
+    central = d.central
+    usable = np.isfinite(central) & np.isfinite(d.wide)
+    a = np.where(usable, central, g)
+    noise_model = ROUNDOFF_K * unit_roundoff * max(d.cost_scale, 1e-300) / EPS
+    noise = np.maximum(np.abs(np.where(usable, central - d.wide, 0.0)), noise_model)
+
+    # A kink inside +-eps: accept any analytic value between the one-sided differences.
+    kink = usable & (d.curvature > KINK_RATIO * d.curvature_wide) & (d.curvature > KINK_NOISE * noise)
+    if kink.any():
+        lo = np.minimum(d.forward, d.backward)
+        hi = np.maximum(d.forward, d.backward)
+        tol = KINK_SLACK * (hi - lo) + 4 * noise
+        a = np.where(kink, np.clip(g, lo, hi), a)
+        noise = np.where(kink, np.maximum(noise, tol), noise)
+
+    diff = a - g
+    mismatch = float(np.linalg.norm(diff))
+    floor = float(np.linalg.norm(noise))
+    margin = mismatch / floor if floor > 0 else (0.0 if mismatch == 0 else np.inf)
+    rel = _relative(central, g)
+    adj_rel = _relative(a, g)
+    worst_index = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(diff))), g.shape)) if g.size else None
+
+    if margin >= FAIL_MARGIN and adj_rel >= MIN_FAIL_REL:
+        status = Verdict.FAIL
+        message = f"mismatch is {margin:.3g}x the finite-difference noise (relative error {rel:.2e})"
+    elif adj_rel >= WORRY_REL:
+        status = Verdict.WARN
+        message = (f"relative error {rel:.2e} but within the finite-difference noise: "
+                   f"the gradient is too small to judge here")
+    elif margin >= WARN_MARGIN:
+        status = Verdict.WARN
+        message = f"mismatch is {margin:.3g}x the noise floor: suspicious, not conclusive"
+    else:
+        status = Verdict.PASS
+        message = "great" if rel < GREAT_REL else "within the finite-difference noise"
+    if kink.any():
+        message += f"; {int(kink.sum())} entries at a kink handled one-sided"
+    if (~usable).any():
+        message += f"; {int((~usable).sum())} entries skipped: the cost was not finite there"
+        status = Verdict.WARN if status is Verdict.PASS else status
+    return ComponentResult(name=name, status=status, rel_error=rel, margin=float(margin), floor=floor,
+                           kinks=int(kink.sum()), worst_index=worst_index, message=message, probe=probe)
+
+
+def _relative(a: np.ndarray, g: np.ndarray) -> float:
+    denom = np.linalg.norm(a) + np.linalg.norm(g)
+    return float(np.linalg.norm(a - g) / denom) if denom > 0 else 0.0
+
+
+def check_point(cost, grads: dict, parameters: dict, unit_roundoff: float = F64_ROUNDOFF,
+                probe: str = "") -> list[ComponentResult]:
+    """Compare every component of `grads` with finite differences of `cost` at `parameters`."""
+    results = []
+    for pname in component_order(list(parameters)):
+        name = grad_name(pname)
+        g = grads.get(name)
+        problem = structural_problem(name, g, parameters[pname])
+        if problem is not None:
+            message, diagnosis = problem
+            results.append(ComponentResult(name=name, status=Verdict.FAIL, rel_error=None,
+                                           diagnosis=diagnosis, message=message, probe=probe))
+            continue
+        d = finite_differences(cost, parameters, pname)
+        results.append(compare(name, np.asarray(g), d, unit_roundoff=unit_roundoff, probe=probe))
+    return results

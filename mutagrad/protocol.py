@@ -1,0 +1,315 @@
+"""The checking protocol used for everyone: which points and settings are probed, and the verdict.
+
+The checker is blind: it sees a forward (cost) function and a backward (gradient) function,
+never which bug, if any, was planted. It probes
+
+  initial  the given parameters (zero biases at initialization can hide bugs, so also)
+  moved    a point away from them: biases non-zero, weights moved by half their scale
+  lambd    the moved point with lambd > 0, if the functions take `lambd`
+  dropout  the moved point with keep_prob < 1, if they take `keep_prob`, with the dropout
+           masks pinned: the RNG is reseeded before every forward call, so every J(theta)
+           and the backward pass see the same masks
+
+and localizes a failure to the first failing component in backprop order.
+"""
+from __future__ import annotations
+
+import inspect
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .errors import ProtocolError, UserCodeError
+from .gradcheck import F64_ROUNDOFF, check_point, component_order
+from .records import CheckResult, ComponentResult, ProbeResult, Verdict, worst
+
+LAMBD_PROBE = 0.7  # lambd used to exercise the regularization path
+KEEP_PROB_PROBE = 0.8  # keep_prob used to exercise the dropout path
+MOVE_SCALE = 0.5  # the moved point: theta + MOVE_SCALE * max(rms, MOVE_FLOOR) * N(0, 1)
+MOVE_FLOOR = 0.2
+LOW_PRECISION_NOISE = 1e4  # differences this much noisier than float64 round-off: low precision
+PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+PROBE_MEANING = {
+    "initial": "at the given parameters",
+    "moved": "only away from initialization (non-zero biases, moved weights)",
+    "lambd": "only with lambd > 0: look at the regularization terms",
+    "dropout": "only with keep_prob < 1: look at the dropout masks and their scale",
+}
+
+
+@dataclass(frozen=True)
+class Model:
+    """A forward/backward pair in the `mutagrad check` protocol, with what it accepts."""
+    forward: Callable
+    backward: Callable
+    layer_dims: tuple | None = None
+    make_data: Callable | None = None
+    init_parameters: Callable | None = None
+    name: str = "model"
+    source: str | None = None  # the file the functions come from, to name lines in errors
+
+    @property
+    def accepts_lambd(self) -> bool:
+        return _accepts(self.forward, "lambd") and _accepts(self.backward, "lambd")
+
+    @property
+    def accepts_keep_prob(self) -> bool:
+        return _accepts(self.forward, "keep_prob") and _accepts(self.backward, "keep_prob")
+
+    @property
+    def accepts_rng(self) -> bool:
+        return _accepts(self.forward, "rng")
+
+
+def _accepts(fn, name: str) -> bool:
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def validate_signatures(model: Model) -> None:
+    """Raise ProtocolError unless forward and backward take three positional arguments."""
+    for role, fn, args in (("forward", model.forward, "X, Y, parameters"),
+                           ("backward", model.backward, "X, Y, cache")):
+        if not callable(fn):
+            raise ProtocolError(f"{model.name}: {role} is not a function")
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            continue
+        try:
+            sig.bind(object(), object(), object())
+        except TypeError:
+            raise ProtocolError(f"{model.name}: {role}{sig} must take ({args}[, lambd][, keep_prob])") from None
+
+
+def where_in_user_code(exc: BaseException, source: str | None) -> str | None:
+    """'file:line' of the deepest frame in the code under check."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if source and Path(f.filename).resolve() == Path(source).resolve()]
+    if not mine:
+        mine = [f for f in frames if not f.filename.startswith(PACKAGE_DIR) and "numpy" not in f.filename]
+    if not mine:
+        mine = frames
+    if not mine:
+        return None
+    f = mine[-1]
+    return f"{Path(f.filename).name}:{f.lineno}"
+
+
+def own_parameters(parameters: dict) -> dict:
+    """Private contiguous float64 copies, so perturbing in place never touches the caller's arrays."""
+    return {k: np.array(v, dtype=float, order="C", copy=True) for k, v in parameters.items()}
+
+
+def moved_point(parameters: dict, seed: int) -> dict:
+    """A point away from initialization: non-zero biases, weights moved by half their scale."""
+    rng = np.random.default_rng([seed, 1])
+    moved = {}
+    for k, P in parameters.items():
+        scale = max(float(np.sqrt(np.mean(np.square(P)))) if P.size else 0.0, MOVE_FLOOR)
+        moved[k] = P + MOVE_SCALE * scale * rng.standard_normal(P.shape)
+    return moved
+
+
+class Evaluator:
+    """Calls the model's forward and backward with one pinned hyperparameter setting."""
+
+    def __init__(self, model: Model, X, Y, lambd, keep_prob, mask_seed: int):
+        self.model, self.X, self.Y = model, X, Y
+        self.kwargs = {}
+        if model.accepts_lambd:
+            self.kwargs["lambd"] = lambd
+        if model.accepts_keep_prob:
+            self.kwargs["keep_prob"] = keep_prob
+        self.mask_seed = mask_seed
+        self.calls = 0
+        self.cost_dtype = None
+
+    def forward(self, parameters):
+        self.calls += 1
+        kwargs = dict(self.kwargs)
+        if self.model.accepts_rng:
+            kwargs["rng"] = np.random.default_rng(self.mask_seed)
+        np.random.seed(self.mask_seed)  # course-style masks come from the legacy global RNG
+        try:
+            out = self.model.forward(self.X, self.Y, parameters, **kwargs)
+        except Exception as exc:
+            raise UserCodeError(f"forward raised {type(exc).__name__}: {exc}",
+                                where_in_user_code(exc, self.model.source)) from exc
+        if not isinstance(out, tuple) or len(out) != 2:
+            raise ProtocolError(f"{self.model.name}: forward must return (cost, cache), "
+                                f"it returned {type(out).__name__}")
+        return out
+
+    def cost(self, parameters) -> float:
+        cost = np.asarray(self.forward(parameters)[0])
+        if cost.size != 1:
+            raise ProtocolError(f"{self.model.name}: forward returned a cost of shape {cost.shape}, "
+                                f"expected a scalar")
+        if cost.dtype.kind not in "fiuc":
+            raise ProtocolError(f"{self.model.name}: forward returned a cost of dtype {cost.dtype}")
+        if self.cost_dtype is None:
+            self.cost_dtype = cost.dtype
+        return float(cost.real.reshape(()))
+
+    def backward(self, parameters) -> dict:
+        _, cache = self.forward(parameters)
+        kwargs = {k: v for k, v in self.kwargs.items()}
+        np.random.seed(self.mask_seed)
+        try:
+            grads = self.model.backward(self.X, self.Y, cache, **kwargs)
+        except Exception as exc:
+            raise UserCodeError(f"backward raised {type(exc).__name__}: {exc}",
+                                where_in_user_code(exc, self.model.source)) from exc
+        if not isinstance(grads, dict):
+            raise ProtocolError(f"{self.model.name}: backward must return a dict of gradients, "
+                                f"it returned {type(grads).__name__}")
+        return grads
+
+
+def unit_roundoff(dtype) -> float:
+    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
+        return float(np.finfo(dtype).eps) / 2
+    return F64_ROUNDOFF
+
+
+def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob, seed: int) -> ProbeResult:
+    """Check every component at one point with one hyperparameter setting."""
+    ev = Evaluator(model, X, Y, lambd, keep_prob, mask_seed=seed)
+    params = own_parameters(parameters)
+    shown_lambd = lambd if model.accepts_lambd else None
+    shown_keep = keep_prob if model.accepts_keep_prob else None
+    try:
+        J0 = ev.cost(params)
+        if not np.isfinite(J0):
+            raise ProtocolError(f"{model.name}: forward returned a cost of {J0} at the {name} point")
+        grads = ev.backward(params)
+        u = unit_roundoff(ev.cost_dtype)
+        components = check_point(ev.cost, grads, params, unit_roundoff=u, probe=name)
+    except UserCodeError as exc:
+        return ProbeResult(name=name, lambd=shown_lambd, keep_prob=shown_keep, components=(),
+                           evaluations=ev.calls, error=str(exc))
+    warnings = precision_warnings(ev.cost_dtype, components)
+    return ProbeResult(name=name, lambd=shown_lambd, keep_prob=shown_keep, components=tuple(components),
+                       evaluations=ev.calls, warnings=warnings)
+
+
+def precision_warnings(cost_dtype, components) -> tuple[str, ...]:
+    """Explain a check that low precision makes inconclusive."""
+    if cost_dtype is not None and np.dtype(cost_dtype).kind == "f" and np.dtype(cost_dtype).itemsize < 8:
+        return (f"the cost is computed in {np.dtype(cost_dtype).name}: the check is inconclusive at "
+                f"this eps; cast to float64",)
+    model_floor = [c.floor for c in components if c.floor]
+    if not model_floor:
+        return ()
+    return ()
+
+
+def probes_for(model: Model, lambd, keep_prob) -> list[tuple[str, bool, float, float]]:
+    """(name, moved?, lambd, keep_prob) of every probe this model gets."""
+    base_lambd = 0.0 if lambd is None else lambd
+    base_keep = 1.0 if keep_prob is None else keep_prob
+    plan = [("initial", False, base_lambd, base_keep), ("moved", True, base_lambd, base_keep)]
+    if model.accepts_lambd and lambd is None:
+        plan.append(("lambd", True, LAMBD_PROBE, base_keep))
+    if model.accepts_keep_prob and keep_prob is None:
+        plan.append(("dropout", True, base_lambd, KEEP_PROB_PROBE))
+    return plan
+
+
+def check_layer_dims(model: Model, parameters: dict) -> None:
+    dims = model.layer_dims
+    if dims is None:
+        return
+    L = len(dims) - 1
+    for l in range(1, L + 1):
+        W = parameters.get(f"W{l}")
+        if W is None or np.shape(W) != (dims[l], dims[l - 1]):
+            got = "missing" if W is None else f"of shape {np.shape(W)}"
+            raise ProtocolError(f"{model.name}: LAYER_DIMS {list(dims)} disagree with the parameters: "
+                                f"W{l} is {got}, expected {(dims[l], dims[l - 1])}")
+    extra = sorted(k for k in parameters if k.startswith("W") and k[1:].isdigit() and int(k[1:]) > L)
+    if extra:
+        raise ProtocolError(f"{model.name}: LAYER_DIMS {list(dims)} has {L} layers but the parameters "
+                            f"have {extra[-1]}")
+
+
+def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=None, Y=None,
+                parameters=None, config: dict | None = None) -> CheckResult:
+    """Run every probe on `model` and return the aggregated, localized result."""
+    validate_signatures(model)
+    state = np.random.get_state()
+    try:
+        if X is None or Y is None:
+            X, Y = _call_user(model, model.make_data, "make_data", seed)
+        if parameters is None:
+            parameters = _call_user(model, model.init_parameters, "init_parameters", seed)
+        if not isinstance(parameters, dict) or not parameters:
+            raise ProtocolError(f"{model.name}: the parameters must be a non-empty dict of arrays")
+        check_layer_dims(model, parameters)
+        start = own_parameters(parameters)
+        moved = moved_point(start, seed)
+        probes = tuple(
+            run_probe(model, X, Y, moved if is_moved else start, name, lam, kp, seed)
+            for name, is_moved, lam, kp in probes_for(model, lambd, keep_prob))
+    finally:
+        np.random.set_state(state)
+    return aggregate(probes, component_order(list(parameters)), seed=seed, config=config or {})
+
+
+def _call_user(model: Model, fn, role: str, seed: int):
+    if fn is None:
+        raise ProtocolError(f"{model.name}: no {role} given")
+    try:
+        return fn(seed)
+    except Exception as exc:
+        raise ProtocolError(f"{model.name}: {role}({seed}) raised {type(exc).__name__}: {exc}"
+                            + (f" ({w})" if (w := where_in_user_code(exc, model.source)) else "")) from exc
+
+
+def aggregate(probes, param_order, *, seed=0, config=None, method="central", mode="exhaustive") -> CheckResult:
+    """Worst status per component over the probes, localization and a one-line hint."""
+    errors = [f"{p.name} probe: {p.error}" for p in probes if p.error]
+    components = []
+    for pname in param_order:
+        name = "d" + pname
+        seen = [c for p in probes for c in p.components if c.name == name]
+        if seen:
+            components.append(max(seen, key=lambda c: (c.status.rank, c.margin or 0.0)))
+    localized = next((c.name for c in components if c.status is Verdict.FAIL), None)
+    exposed_by = None
+    if localized:
+        exposed_by = next(p.name for p in probes
+                          if any(c.name == localized and c.status is Verdict.FAIL for c in p.components))
+    warnings = tuple(dict.fromkeys(w for p in probes for w in p.warnings))
+    verdict = worst([c.status for c in components] + [p.verdict for p in probes])
+    error = "; ".join(errors) or None
+    hint = make_hint(verdict, localized, components, exposed_by, error, warnings)
+    return CheckResult(verdict=verdict, localized=localized, components=tuple(components), probes=tuple(probes),
+                       hint=hint, method=method, mode=mode, seed=seed, warnings=warnings, error=error,
+                       exposed_by=exposed_by, config=config or {})
+
+
+def make_hint(verdict, localized, components, exposed_by, error, warnings) -> str:
+    if localized:
+        c = next(c for c in components if c.name == localized)
+        hint = (f"{localized} is the first wrong gradient in backprop order; it fails "
+                f"{PROBE_MEANING.get(exposed_by, exposed_by)}")
+        if c.diagnosis:
+            hint += f". Diagnosis: {c.diagnosis}"
+        return hint
+    if error:
+        return f"the check could not finish: {error}"
+    if verdict is Verdict.WARN:
+        unsure = [c.name for c in components if c.status is Verdict.WARN]
+        if warnings:
+            return warnings[0]
+        return f"nothing is wrong beyond the noise, but {', '.join(unsure)} could not be judged well"
+    return "every gradient component agrees with its finite differences"

@@ -1,0 +1,1 @@
+"""Report writers: one module per format, all reading the same frozen records."""
