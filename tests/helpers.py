@@ -1,0 +1,23 @@
+"""Test helpers: the reference network as a checkable Model in any configuration."""
+import functools
+
+
+from mutagrad import mlp
+from mutagrad.protocol import Model
+
+HIDDEN = ("relu", "leaky_relu", "tanh", "sigmoid")
+OUTPUT_DIMS = {"sigmoid": [4, 5, 3, 1], "softmax": [4, 5, 3, 3], "linear": [4, 5, 3, 2]}
+
+
+def reference_model(hidden="relu", output="sigmoid", layer_dims=None, backward=None):
+    """The reference network in one configuration; `backward` may wrap the true one."""
+    dims = list(layer_dims or OUTPUT_DIMS[output])
+    true_backward = functools.partial(mlp.backward, hidden=hidden, output=output)
+    return Model(
+        forward=functools.partial(mlp.forward, hidden=hidden, output=output),
+        backward=backward(true_backward) if backward else true_backward,
+        layer_dims=tuple(dims),
+        make_data=lambda seed: mlp.make_data(seed, dims, output),
+        init_parameters=lambda seed: mlp.init_parameters(seed, dims, hidden),
+        name=f"reference-{hidden}-{output}",
+    )
