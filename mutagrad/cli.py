@@ -66,8 +66,10 @@ def main(argv=None):
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "mutagrad"
+        click.echo(f"{where}: error: {exc.format_message()}", err=True)
+        sys.exit(2)
     except MutagradError as exc:
         click.echo(f"mutagrad: error: {exc}", err=True)
         sys.exit(2)

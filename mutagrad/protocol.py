@@ -237,8 +237,8 @@ def check_layer_dims(model: Model, parameters: dict) -> None:
                                 f"W{l} is {got}, expected {(dims[l], dims[l - 1])}")
     extra = sorted(k for k in parameters if k.startswith("W") and k[1:].isdigit() and int(k[1:]) > L)
     if extra:
-        raise ProtocolError(f"{model.name}: LAYER_DIMS {list(dims)} has {L} layers but the parameters "
-                            f"have {extra[-1]}")
+        raise ProtocolError(f"{model.name}: LAYER_DIMS {list(dims)} disagree with the parameters: "
+                            f"{L} layers, but there is a {extra[-1]}")
 
 
 def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=None, Y=None,
