@@ -9,12 +9,15 @@ differences are all noise is called inconclusive (warn) rather than wrong.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
+from .diagnose import Context, diagnose
 from .errors import ProtocolError
-from .numeric import EPS, Differences, finite_differences
+from .numeric import CONFIRM_STEPS, EPS, EPS_WIDE, Differences, central_differences, finite_differences
 from .records import ComponentResult, Verdict
+from .taylor import RIGHT_ORDER, taylor_test
 
 GREAT_REL = 1e-7  # the notes: "great"
 WORRY_REL = 1e-3  # the notes: "worry"; above it and within the noise, the result is inconclusive
@@ -25,7 +28,9 @@ ROUNDOFF_K = 1.0  # model floor per entry: K * u * max|J| / eps, one unit of rou
 KINK_RATIO = 0.3  # smooth: curvature(eps) / curvature(EPS_WIDE) ~ 0.1; across a kink ~ 1
 KINK_NOISE = 10.0  # ... and the one-sided differences must disagree by 10x the noise
 KINK_SLACK = 0.01  # tolerance on the one-sided interval, relative to its width
+KINK_ROUNDOFF = 3.0  # round-off of a curvature is ~sqrt(6) x that of J / eps: a kink stands 10x above it
 F64_ROUNDOFF = float(np.finfo(np.float64).eps) / 2
+CONFIRM_RATIO = 0.1  # a failure is J's round-off when a larger step agrees with g 10x better
 
 
 def component_order(names) -> list[str]:
@@ -47,7 +52,7 @@ def grad_name(param_name: str) -> str:
 def structural_problem(name: str, g, param: np.ndarray, allow_complex: bool = False):
     """A one-line reason why g cannot be compared with parameter `param`, or None."""
     if g is None:
-        return f"grads has no {name!r}", None
+        return f"grads has no {name!r}", "missing: backward does not return it"
     if not isinstance(g, np.ndarray) and not np.isscalar(g):
         raise ProtocolError(f"{name} is a {type(g).__name__}, not a numpy array")
     g = np.asarray(g)
@@ -67,17 +72,21 @@ def structural_problem(name: str, g, param: np.ndarray, allow_complex: bool = Fa
 
 
 def compare(name: str, g: np.ndarray, d: Differences, unit_roundoff: float = F64_ROUNDOFF,
-            probe: str = "") -> ComponentResult:
-    """Verdict on one component from its analytic gradient g and its finite differences d."""
+            probe: str = "", eps: float = EPS, cost_noise: float = 0.0) -> ComponentResult:
+    """Verdict on one component from its analytic gradient g and its finite differences d (taken at eps).
+
+    cost_noise: the measured round-off of one evaluation of J (precision.measure), if known.
+    """
     g = np.asarray(g, dtype=float)
     central = d.central
     usable = np.isfinite(central) & np.isfinite(d.wide)
     a = np.where(usable, central, g)
-    noise_model = ROUNDOFF_K * unit_roundoff * max(d.cost_scale, 1e-300) / EPS
+    noise_model = ROUNDOFF_K * unit_roundoff * max(d.cost_scale, 1e-300) / eps
     noise = np.maximum(np.abs(np.where(usable, central - d.wide, 0.0)), noise_model)
 
     # A kink inside +-eps: accept any analytic value between the one-sided differences.
-    kink = usable & (d.curvature > KINK_RATIO * d.curvature_wide) & (d.curvature > KINK_NOISE * noise)
+    curvature_noise = np.maximum(noise, KINK_ROUNDOFF * cost_noise / eps)
+    kink = usable & (d.curvature > KINK_RATIO * d.curvature_wide) & (d.curvature > KINK_NOISE * curvature_noise)
     if kink.any():
         lo = np.minimum(d.forward, d.backward)
         hi = np.maximum(d.forward, d.backward)
@@ -121,10 +130,18 @@ def _relative(a: np.ndarray, g: np.ndarray) -> float:
 
 
 def check_point(cost, grads: dict, parameters: dict, unit_roundoff: float = F64_ROUNDOFF,
-                probe: str = "") -> list[ComponentResult]:
-    """Compare every component of `grads` with finite differences of `cost` at `parameters`."""
+                probe: str = "", *, eps: float = EPS, eps_wide: float = EPS_WIDE,
+                context: Context | None = None, taylor_seed: int | None = None,
+                differences=None, cost_noise: float = 0.0) -> list[ComponentResult]:
+    """Compare every component of `grads` with finite differences of `cost` at `parameters`.
+
+    A failing component gets a diagnosis (from the probe's `context`); with a `taylor_seed`
+    every component also gets its observed Taylor order. `differences(pname, eps, eps_wide)`
+    replaces the plain per-entry loop (fastpath.LayeredCost.differences: the same Differences).
+    """
     results = []
-    for pname in component_order(list(parameters)):
+    J0 = cost(parameters) if taylor_seed is not None else None
+    for index, pname in enumerate(component_order(list(parameters))):
         name = grad_name(pname)
         g = grads.get(name)
         problem = structural_problem(name, g, parameters[pname])
@@ -133,6 +150,55 @@ def check_point(cost, grads: dict, parameters: dict, unit_roundoff: float = F64_
             results.append(ComponentResult(name=name, status=Verdict.FAIL, rel_error=None,
                                            diagnosis=diagnosis, message=message, probe=probe))
             continue
-        d = finite_differences(cost, parameters, pname)
-        results.append(compare(name, np.asarray(g), d, unit_roundoff=unit_roundoff, probe=probe))
+        if differences is not None:
+            d = differences(pname, eps=eps, eps_wide=eps_wide)
+        else:
+            d = finite_differences(cost, parameters, pname, eps=eps, eps_wide=eps_wide)
+        result = compare(name, np.asarray(g), d, unit_roundoff=unit_roundoff, probe=probe, eps=eps,
+                         cost_noise=cost_noise)
+        if result.status is Verdict.FAIL and eps < min(CONFIRM_STEPS):
+            result = confirm(result, g, d.central, central_differences(cost, parameters, pname))
+        result = annotate(result, np.asarray(g, dtype=float), d.central, parameters[pname], context=context)
+        if taylor_seed is not None:
+            result = with_taylor(result, cost, parameters, pname, g, J0, unit_roundoff,
+                                 seed=taylor_seed, index=index)
+        results.append(result)
     return results
+
+
+def confirm(result: ComponentResult, g, central, larger) -> ComponentResult:
+    """Keep a failure only if larger steps see it too; if they agree with g, J's round-off made it.
+
+    A wrong g disagrees with the true derivative at every step. Where J is computed with
+    round-off steps wider than EPS_WIDE, both small steps miss the same term and agree with
+    each other, so the noise floor misses it; a larger step sees the term again.
+    """
+    g = np.asarray(g, dtype=float)
+    mismatch = float(np.linalg.norm(np.where(np.isfinite(central), central - g, 0.0)))
+    best = min((float(np.linalg.norm(d - g)) for d in larger if np.all(np.isfinite(d))), default=np.inf)
+    if best > CONFIRM_RATIO * mismatch:
+        return result
+    return replace(result, status=Verdict.WARN, message=(
+        f"mismatch is {result.margin:.3g}x the noise at eps = {EPS:g}, but a step of up to "
+        f"{max(CONFIRM_STEPS):g} agrees with the gradient: the cost loses precision here (round-off "
+        f"steps, e.g. log(1 - a) of a saturated sigmoid); not a gradient bug, but fragile numerics"))
+
+
+def annotate(result: ComponentResult, g, approx, theta, context: Context | None = None) -> ComponentResult:
+    """The result with a diagnosis when it fails (approx: the numeric estimate, theta: the parameter)."""
+    if result.status is not Verdict.FAIL or result.diagnosis:
+        return result
+    approx = np.where(np.isfinite(approx), approx, g)
+    return replace(result, diagnosis=diagnose(result.name, g, approx, theta, context or Context(),
+                                              floor=result.floor or 0.0))
+
+
+def with_taylor(result: ComponentResult, cost, parameters: dict, pname: str, g, J0: float,
+                unit_roundoff: float, seed: int, index: int) -> ComponentResult:
+    """The result with its observed Taylor order (None, with a note, at a kink or at round-off)."""
+    taylor = taylor_test(cost, parameters, pname, g, J0, unit_roundoff, seed=seed, index=index)
+    if taylor.order is None:
+        return replace(result, message=result.message + f"; Taylor remainder {taylor.note}")
+    if result.kinks and taylor.order < RIGHT_ORDER:  # one-sided at a kink: O(h) whatever g is
+        return replace(result, message=result.message + "; no Taylor order: a kink at this point")
+    return replace(result, taylor_order=taylor.order)

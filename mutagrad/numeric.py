@@ -17,6 +17,9 @@ import numpy as np
 
 EPS = 1e-7  # the lecture notes' step
 EPS_WIDE = 1e-6  # second step: 10x less round-off, truncation still ~1e-13 * J'''
+# Larger steps that re-probe a failing component: where J is computed with round-off steps
+# wider than EPS_WIDE (log(1 - a) of a saturated sigmoid) both small steps miss a term alike.
+CONFIRM_STEPS = (1e-5, 1e-4, 1e-3)
 
 
 @dataclass
@@ -75,3 +78,20 @@ def finite_differences(cost, parameters: dict, name: str,
         curvature=out["curv"].reshape(shape), curvature_wide=out["curv_wide"].reshape(shape),
         cost_scale=float(scale),
     )
+
+
+def central_differences(cost, parameters: dict, name: str, steps=CONFIRM_STEPS) -> list[np.ndarray]:
+    """(J(theta + h e_i) - J(theta - h e_i)) / 2h for every entry of parameters[name] and each h."""
+    P = parameters[name]
+    flat = P.reshape(-1)
+    out = [np.empty(flat.size) for _ in steps]
+    for i in range(flat.size):
+        theta = flat[i]
+        for k, h in enumerate(steps):
+            flat[i] = theta + h
+            jp, hp = cost(parameters), flat[i] - theta
+            flat[i] = theta - h
+            jm, hm = cost(parameters), flat[i] - theta
+            out[k][i] = (jp - jm) / (hp - hm)
+        flat[i] = theta
+    return [d.reshape(P.shape) for d in out]

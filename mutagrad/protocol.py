@@ -23,15 +23,16 @@ from typing import Callable
 
 import numpy as np
 
+from . import complex_step, directional, fastpath, precision
+from .diagnose import Context
 from .errors import ProtocolError, UserCodeError
-from .gradcheck import F64_ROUNDOFF, check_point, component_order
+from .gradcheck import check_point, component_order
 from .records import CheckResult, ComponentResult, ProbeResult, Verdict, worst
 
 LAMBD_PROBE = 0.7  # lambd used to exercise the regularization path
 KEEP_PROB_PROBE = 0.8  # keep_prob used to exercise the dropout path
 MOVE_SCALE = 0.5  # the moved point: theta + MOVE_SCALE * max(rms, MOVE_FLOOR) * N(0, 1)
 MOVE_FLOOR = 0.2
-LOW_PRECISION_NOISE = 1e4  # differences this much noisier than float64 round-off: low precision
 PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 PROBE_MEANING = {
@@ -131,11 +132,12 @@ class Evaluator:
         self.mask_seed = mask_seed
         self.calls = 0
         self.cost_dtype = None
+        self.accepts_rng = model.accepts_rng  # once: inspect.signature costs as much as a small forward
 
     def forward(self, parameters):
         self.calls += 1
         kwargs = dict(self.kwargs)
-        if self.model.accepts_rng:
+        if self.accepts_rng:
             kwargs["rng"] = np.random.default_rng(self.mask_seed)
         np.random.seed(self.mask_seed)  # course-style masks come from the legacy global RNG
         try:
@@ -174,15 +176,18 @@ class Evaluator:
         return grads
 
 
-def unit_roundoff(dtype) -> float:
-    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
-        return float(np.finfo(dtype).eps) / 2
-    return F64_ROUNDOFF
+METHODS = ("central", "complex-step")
 
 
-def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob, seed: int) -> ProbeResult:
-    """Check every component at one point with one hyperparameter setting."""
+def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob, seed: int,
+              method: str = "central", taylor: bool = True, mode: str = "exhaustive") -> ProbeResult:
+    """Check every component at one point with one hyperparameter setting.
+
+    mode: "exhaustive" (every entry) or "directional" (a few random directions per component).
+    Either uses fastpath's evaluator when the model's own forward passes its self-check.
+    """
     ev = Evaluator(model, X, Y, lambd, keep_prob, mask_seed=seed)
+    fast = None
     params = own_parameters(parameters)
     shown_lambd = lambd if model.accepts_lambd else None
     shown_keep = keep_prob if model.accepts_keep_prob else None
@@ -191,25 +196,39 @@ def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob,
         if not np.isfinite(J0):
             raise ProtocolError(f"{model.name}: forward returned a cost of {J0} at the {name} point")
         grads = ev.backward(params)
-        u = unit_roundoff(ev.cost_dtype)
-        components = check_point(ev.cost, grads, params, unit_roundoff=u, probe=name)
+        if method == "central":  # None unless the model's forward passes the self-check: the plain loop
+            fast = fastpath.fast_cost(model, ev, params, J0, seed=seed,
+                                      use="directions" if mode == "directional" else "entries")
+        # A forward that matched a float64 evaluation to 1e-12 at random points computes in float64.
+        prec = precision.FLOAT64 if fast else precision.measure(ev.cost, params, J0, ev.cost_dtype, seed=seed)
+        context = Context(lambd=shown_lambd, keep_prob=shown_keep, m=np.shape(X)[-1] if np.ndim(X) else None)
+        taylor_seed = seed if taylor else None
+        components, fallback = None, None
+        if method == "complex-step" and prec.low:
+            fallback = f"complex-step needs a float64 cost; the {name} probe used central differences"
+        elif method == "complex-step":
+            components, why = complex_step.check_point(
+                ev.forward, ev.cost, grads, params, probe=name, seed=seed, context=context,
+                taylor_seed=taylor_seed, unit_roundoff=prec.unit_roundoff, name=model.name)
+            if components is None:
+                fallback = f"complex-step does not apply at the {name} point: {why}; used central differences"
+        if components is None and mode == "directional":
+            line = directional.FastLine(fast) if fast else directional.ModelLine(ev.cost, params)
+            components = directional.check_point(
+                line, grads, params, fast.base_cost() if fast else J0, seed=seed,
+                unit_roundoff=prec.unit_roundoff, probe=name, eps=prec.eps, eps_wide=prec.eps_wide)
+        if components is None:
+            components = check_point(ev.cost, grads, params, unit_roundoff=prec.unit_roundoff, probe=name,
+                                     eps=prec.eps, eps_wide=prec.eps_wide, context=context,
+                                     taylor_seed=taylor_seed, differences=fast.differences if fast else None,
+                                     cost_noise=prec.cost_noise * abs(J0))
     except UserCodeError as exc:
         return ProbeResult(name=name, lambd=shown_lambd, keep_prob=shown_keep, components=(),
                            evaluations=ev.calls, error=str(exc))
-    warnings = precision_warnings(ev.cost_dtype, components)
+    evaluations = ev.calls + (fast.evaluations if fast else 0)  # model forwards + fast partial ones
     return ProbeResult(name=name, lambd=shown_lambd, keep_prob=shown_keep, components=tuple(components),
-                       evaluations=ev.calls, warnings=warnings)
-
-
-def precision_warnings(cost_dtype, components) -> tuple[str, ...]:
-    """Explain a check that low precision makes inconclusive."""
-    if cost_dtype is not None and np.dtype(cost_dtype).kind == "f" and np.dtype(cost_dtype).itemsize < 8:
-        return (f"the cost is computed in {np.dtype(cost_dtype).name}: the check is inconclusive at "
-                f"this eps; cast to float64",)
-    model_floor = [c.floor for c in components if c.floor]
-    if not model_floor:
-        return ()
-    return ()
+                       evaluations=evaluations, warnings=(prec.warning,) if prec.warning else (),
+                       notes=(fallback,) if fallback else ())
 
 
 def probes_for(model: Model, lambd, keep_prob) -> list[tuple[str, bool, float, float]]:
@@ -242,9 +261,19 @@ def check_layer_dims(model: Model, parameters: dict) -> None:
 
 
 def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=None, Y=None,
-                parameters=None, config: dict | None = None) -> CheckResult:
-    """Run every probe on `model` and return the aggregated, localized result."""
+                parameters=None, config: dict | None = None, method: str = "central",
+                taylor: bool = True, mode: str = "auto") -> CheckResult:
+    """Run every probe on `model` and return the aggregated, localized result.
+
+    method: "central" (noise-aware centred differences) or "complex-step"; taylor: also
+    measure each component's Taylor-remainder order (a few extra cost evaluations); mode:
+    "exhaustive", "directional" or "auto" (by parameter count, directional.AUTO_EXHAUSTIVE_MAX).
+    """
     validate_signatures(model)
+    if method not in METHODS:
+        raise ProtocolError(f"method={method!r}: unknown; choose one of: {', '.join(METHODS)}")
+    if mode not in directional.MODES:
+        raise ProtocolError(f"mode={mode!r}: unknown; choose one of: {', '.join(directional.MODES)}")
     state = np.random.get_state()
     try:
         if X is None or Y is None:
@@ -256,12 +285,15 @@ def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=No
         check_layer_dims(model, parameters)
         start = own_parameters(parameters)
         moved = moved_point(start, seed)
+        mode = directional.choose_mode(mode, sum(int(np.size(v)) for v in start.values()))
         probes = tuple(
-            run_probe(model, X, Y, moved if is_moved else start, name, lam, kp, seed)
+            run_probe(model, X, Y, moved if is_moved else start, name, lam, kp, seed,
+                      method=method, taylor=taylor, mode=mode)
             for name, is_moved, lam, kp in probes_for(model, lambd, keep_prob))
     finally:
         np.random.set_state(state)
-    return aggregate(probes, component_order(list(parameters)), seed=seed, config=config or {})
+    return aggregate(probes, component_order(list(parameters)), seed=seed, config=config or {},
+                     method=method, mode=mode)
 
 
 def _call_user(model: Model, fn, role: str, seed: int):
@@ -311,5 +343,7 @@ def make_hint(verdict, localized, components, exposed_by, error, warnings) -> st
         unsure = [c.name for c in components if c.status is Verdict.WARN]
         if warnings:
             return warnings[0]
-        return f"nothing is wrong beyond the noise, but {', '.join(unsure)} could not be judged well"
+        first = next(c for c in components if c.status is Verdict.WARN)
+        return (f"nothing is wrong beyond the noise, but {', '.join(unsure)} could not be judged well "
+                f"({first.name}: {first.message.split('; ')[0]})")
     return "every gradient component agrees with its finite differences"

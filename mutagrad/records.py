@@ -69,6 +69,7 @@ class ProbeResult:
     evaluations: int  # calls of the cost function
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    notes: tuple[str, ...] = ()  # informational (e.g. a method fallback); they do not change the verdict
 
     @property
     def verdict(self) -> Verdict:
@@ -81,7 +82,7 @@ class ProbeResult:
         return {
             "name": self.name, "lambd": self.lambd, "keep_prob": self.keep_prob,
             "verdict": self.verdict.value, "evaluations": self.evaluations,
-            "warnings": list(self.warnings), "error": self.error,
+            "warnings": list(self.warnings), "error": self.error, "notes": list(self.notes),
             "components": [c.to_dict() for c in self.components],
         }
 
@@ -110,6 +111,15 @@ class CheckResult:
     def evaluations(self) -> int:
         return sum(p.evaluations for p in self.probes)
 
+    @property
+    def kinks(self) -> int:
+        """Entries, over all probes, whose +-eps probe crossed a kink and were handled one-sided."""
+        return sum(c.kinks for p in self.probes for c in p.components)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for p in self.probes for n in p.notes))
+
     def component(self, name: str) -> ComponentResult:
         for c in self.components:
             if c.name == name:
@@ -130,6 +140,8 @@ class CheckResult:
             "seed": self.seed,
             "config": dict(self.config),
             "evaluations": self.evaluations,
+            "kinks": self.kinks,
+            "notes": list(self.notes),
             "components": [c.to_dict() for c in self.components],
             "probes": [p.to_dict() for p in self.probes],
         }
@@ -137,3 +149,8 @@ class CheckResult:
     def __repr__(self) -> str:
         where = f", localized={self.localized!r}" if self.localized else ""
         return f"CheckResult(verdict={self.verdict.value!r}{where}, components={len(self.components)})"
+
+    def _repr_html_(self) -> str:
+        """The table a notebook shows."""
+        from .report.html_table import check_html  # the writer imports these records
+        return check_html(self)

@@ -15,15 +15,17 @@ def _fmt(x, spec=".2e"):
 
 def check_table(result: CheckResult, title: str = "") -> Table:
     table = Table(title=title or None, title_justify="left")
-    for col in ("component", "status", "rel. error", "margin", "probe", "diagnosis / note"):
-        table.add_column(col)
+    kinks = any(c.kinks for c in result.components)
+    columns = ["component", "status", "rel. error", "margin", "order"] + (["kinks"] if kinks else []) + ["probe"]
+    for col in columns:
+        table.add_column(col, no_wrap=True)
+    table.add_column("diagnosis / note", ratio=1)
     for c in result.components:
-        mark = " <- first wrong" if c.name == result.localized else ""
+        mark = " <-" if c.name == result.localized else ""  # the first wrong one, named below the table
         note = c.diagnosis or c.message
-        if c.taylor_order is not None:
-            note += f" (Taylor order {c.taylor_order:.2f})"
-        table.add_row(c.name + mark, f"[{STYLE[c.status]}]{c.status.value}[/]", _fmt(c.rel_error),
-                      _fmt(c.margin, ".3g"), c.probe, note)
+        cells = [c.name + mark, f"[{STYLE[c.status]}]{c.status.value}[/]", _fmt(c.rel_error),
+                 _fmt(c.margin, ".3g"), _fmt(c.taylor_order, ".2f")] + ([str(c.kinks)] if kinks else [])
+        table.add_row(*cells, c.probe, note)
     return table
 
 
@@ -34,6 +36,11 @@ def render_check(result: CheckResult, title: str = "", console: Console | None =
         console.print(check_table(result, title))
     for w in result.warnings:
         console.print(f"[yellow]warning:[/] {w}")
+    for n in result.notes:
+        console.print(f"note: {n}")
+    if result.kinks:
+        console.print(f"kinks: {result.kinks} entries over all probes crossed a non-differentiable point "
+                      f"within +-eps and were judged one-sided")
     if result.error:
         console.print(f"[red]error:[/] {result.error}")
     head = f"[{STYLE[result.verdict]}]{result.verdict.value.upper()}[/]"
@@ -41,6 +48,9 @@ def render_check(result: CheckResult, title: str = "", console: Console | None =
     console.print(f"{head}{where}  ({result.evaluations} cost evaluations, "
                   f"probes: {', '.join(p.name for p in result.probes)})")
     console.print(f"hint: {result.hint}")
+    if any(c.taylor_order is not None for c in result.components):
+        console.print("order: Taylor-remainder order along a random direction, ~2 when the gradient is right, "
+                      "~1 when wrong")
 
 
 def plain_text(result: CheckResult, title: str = "", width: int = 120) -> str:

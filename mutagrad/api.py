@@ -1,0 +1,161 @@
+"""The Python API: `mutagrad check` as function calls, returning the records the CLI prints."""
+from __future__ import annotations
+
+import inspect
+import numbers
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .errors import MutagradError
+from .records import CheckResult
+
+if TYPE_CHECKING:
+    from .results import RunResult
+
+# Known modes, and the values an installed checker without that keyword runs anyway
+# (every coordinate); methods are the checker's own protocol.METHODS.
+MODES = ("auto", "exhaustive", "directional")
+IMPLICIT = {"method": ("central",), "mode": ("auto", "exhaustive")}
+
+# The checker is imported inside the functions: `import mutagrad` runs at every pytest
+# start-up (through the plugin), so it stays free of numpy.
+
+
+def check(forward: Callable, backward: Callable, parameters: dict, X: Any, Y: Any, *,
+          lambd: float | None = None, keep_prob: float | None = None, seed: int = 0,
+          method: str = "central", mode: str = "auto") -> CheckResult:
+    """Check the gradients of `backward` against finite differences of `forward`'s cost.
+
+    Args:
+        forward: forward(X, Y, parameters[, lambd][, keep_prob]) -> (cost, cache).
+        backward: backward(X, Y, cache[, lambd][, keep_prob]) -> grads with dW1, db1, ...
+        parameters: {"W1": ..., "b1": ..., ...}; never modified.
+        X: inputs, shape (n_x, m).
+        Y: labels, shape (n_y, m).
+        lambd: pin the L2 strength; None checks 0 and, if the functions take it, a lambd > 0.
+        keep_prob: pin the dropout keep probability; None checks 1 and, if taken, a value < 1.
+        seed: seed of the moved point and of the pinned dropout masks.
+        method: "central" (noise-aware centred differences) or "complex-step".
+        mode: which coordinates are perturbed ("auto": every one).
+
+    Returns:
+        The CheckResult: verdict, localized component, per-component errors and diagnoses.
+    """
+    from .protocol import Model, check_model
+
+    for name, value in (("parameters", parameters), ("X", X), ("Y", Y)):
+        if value is None:
+            raise MutagradError(f"mutagrad.check: {name} is None; pass the arrays to check at")
+    _check_hyperparameters(lambd, keep_prob)
+    model = Model(forward=forward, backward=backward, layer_dims=None, name="mutagrad.check")
+    return check_model(model, X=X, Y=Y, parameters=parameters, seed=_seed(seed),
+                       lambd=lambd, keep_prob=keep_prob, **_checker_options(method, mode))
+
+
+def check_file(path: str | os.PathLike, *, layers: Sequence[int] | str | None = None,
+               lambd: float | None = None, keep_prob: float | None = None, seed: int = 0,
+               method: str = "central", mode: str = "auto") -> CheckResult:
+    """Check a model file, exactly as `mutagrad check FILE` does.
+
+    Args:
+        path: a model file defining forward, backward and LAYER_DIMS (see the README).
+        layers: layer sizes [n_x, n_1, ..., n_y] or "4,5,3,1", instead of the file's LAYER_DIMS.
+        lambd: pin the L2 strength (as --lambd).
+        keep_prob: pin the dropout keep probability (as --keep-prob).
+        seed: seed of data, parameters, moved point and dropout masks (as --seed).
+        method: "central" (noise-aware centred differences) or "complex-step".
+        mode: which coordinates are perturbed ("auto": every one).
+
+    Returns:
+        The CheckResult; its to_dict() is the JSON of `mutagrad check FILE --json`.
+    """
+    from .model_file import load_model, parse_layers
+    from .protocol import check_model
+
+    _check_hyperparameters(lambd, keep_prob)
+    dims = parse_layers(layers) if isinstance(layers, str) else _layer_dims(layers)
+    options = _checker_options(method, mode)
+    model = load_model(path, layers=dims)
+    return check_model(model, seed=_seed(seed), lambd=lambd, keep_prob=keep_prob,
+                       config={"file": str(path), "layer_dims": list(model.layer_dims)}, **options)
+
+
+def run_catalog(catalog: str | os.PathLike | None = None, ids: Iterable[str] | str | None = None,
+                category: Iterable[str] | str | None = None, jobs: int | None = None, *,
+                seed: int = 0) -> RunResult:
+    """Plant every selected catalogued bug in the reference network and check each one blind.
+
+    Args:
+        catalog: a YAML file or a folder of them; None for the built-in catalog.
+        ids: mutant ids to run (all when neither ids nor category is given).
+        category: a category, or several, to run.
+        jobs: worker processes; None for one per core.
+        seed: seed of every check.
+
+    Returns:
+        The RunResult: the sanity gate, every mutant's result in catalog order, the reference runs.
+    """
+    from .catalog import load_catalog
+    from .runner import run_campaign
+
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1):
+        raise MutagradError(f"jobs={jobs!r}: must be a whole number >= 1 (or None for one per core)")
+    seed = _seed(seed)
+    chosen = load_catalog(catalog)
+    entries = chosen.select(ids=_names(ids), categories=_names(category))
+    return run_campaign(entries, seed=seed, jobs=jobs, catalog=chosen.source)
+
+
+def _names(value) -> tuple[str, ...]:
+    """One name or several, as a tuple."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _check_hyperparameters(lambd, keep_prob) -> None:
+    """The CLI's option rules: lambd >= 0, keep_prob in (0, 1]."""
+    if lambd is not None and not (_is_number(lambd) and lambd >= 0):
+        raise MutagradError(f"lambd={lambd!r}: must be a number >= 0 (or None to probe 0 and > 0)")
+    if keep_prob is not None and not (_is_number(keep_prob) and 0 < keep_prob <= 1):
+        raise MutagradError(f"keep_prob={keep_prob!r}: must be in (0, 1] (or None to probe 1 and < 1)")
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise MutagradError(f"seed={seed!r}: must be a whole number >= 0")
+    return int(seed)
+
+
+def _layer_dims(layers) -> tuple[int, ...] | None:
+    if layers is None:
+        return None
+    try:
+        dims = tuple(int(d) for d in layers)
+    except (TypeError, ValueError):
+        raise MutagradError(f"layers={layers!r}: expected layer sizes such as [4, 5, 3, 1]") from None
+    if len(dims) < 2 or min(dims) < 1:
+        raise MutagradError(f"layers={layers!r}: need at least two positive sizes")
+    return dims
+
+
+def _checker_options(method: str, mode: str) -> dict:
+    """Validate method and mode; pass them on only to a checker that takes them."""
+    from .protocol import METHODS, check_model
+
+    accepted = inspect.signature(check_model).parameters
+    options = {}
+    for name, value, known in (("method", method, METHODS), ("mode", mode, MODES)):
+        if value not in known:
+            raise MutagradError(f"{name}={value!r}: unknown; choose one of: {', '.join(known)}")
+        if name in accepted:
+            options[name] = value
+        elif value not in IMPLICIT[name]:
+            raise MutagradError(f"{name}={value!r} is not available in this version of the checker; "
+                                f"choose one of: {', '.join(IMPLICIT[name])}")
+    return options

@@ -1,0 +1,86 @@
+"""`mutagrad run` in the terminal: a progress bar while it runs, then a table and the summary."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from rich import box
+from rich.console import Console, Group
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from ..results import MutantResult, Outcome, RunResult
+
+STYLE = {Outcome.DETECTED: "green", Outcome.CLEAN: "green", Outcome.SURVIVED: "bold red",
+         Outcome.FALSE_ALARM: "bold red", Outcome.ERROR: "bold red"}
+
+
+@contextmanager
+def progress_bar(console: Console):
+    """A transient bar; yields the runner's progress(kind, item, done, total) callback."""
+    bar = Progress(TextColumn("checking mutants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.description}"), console=console, transient=True)
+    task = bar.add_task("", total=None)
+
+    def advance(kind, item, done, total):
+        label = getattr(item, "id", None) or f"reference {item.config} seed {item.seed}"
+        bar.update(task, completed=done, total=total, description=label)
+
+    with bar:
+        yield advance
+
+
+def run_table(result: RunResult) -> Table:
+    """One row per catalog entry, in catalog order, a heading row per category."""
+    table = Table(title="mutagrad run", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("id", overflow="fold", min_width=20)
+    for col in ("outcome", "blamed", "expected", "probe", "max rel"):
+        table.add_column(col, no_wrap=True)
+    category = None
+    for m in result.mutants:
+        if m.category != category:
+            category = m.category
+            table.add_row(Text(category, style="bold"))
+        table.add_row(m.id, Text(m.outcome.value, style=STYLE[m.outcome]), _localized(m),
+                      ", ".join(m.components) or "-", m.exposed_by or "-",
+                      "-" if m.max_rel_error is None else f"{m.max_rel_error:.1e}")
+    return table
+
+
+def summary_text(result: RunResult) -> Text:
+    """The few lines that say whether the campaign passed."""
+    s = result.summary
+    text = Text()
+    text.append(f"detected {s.detected}/{s.detectable} gradient bugs ({_pct(s.detection_rate)}), "
+                f"localized {s.localized}/{s.detected} ({_pct(s.localization_rate)}), "
+                f"false alarms {s.false_alarms} ({s.reference_runs} reference runs, "
+                f"{s.undetectable} non-bug{'s' if s.undetectable != 1 else ''})\n")
+    for m in result.mutants:
+        if m.outcome in (Outcome.SURVIVED, Outcome.FALSE_ALARM, Outcome.ERROR):
+            text.append(f"{m.outcome.value}: {m.id}" + (f" ({m.error})" if m.error else "") + "\n", style="red")
+    for r in result.reference:
+        if r.detected or r.error:
+            text.append(f"false alarm: reference in {r.config}, seed {r.seed}: "
+                        f"{r.error or r.localized or r.raised}\n", style="red")
+    verdict = "PASS" if result.ok else "FAIL"
+    text.append(verdict, style="bold green" if result.ok else "bold red")
+    text.append(f"  ({s.mutants} entries, {len(result.configs)} configurations, "
+                f"{result.wall_seconds:.1f} s with {result.jobs} job{'s' if result.jobs != 1 else ''})")
+    return text
+
+
+def render_run(result: RunResult, console: Console | None = None, table: bool = True) -> None:
+    """Print the table (unless table=False) and the summary."""
+    console = console or Console(highlight=False)
+    console.print(Group(run_table(result), summary_text(result)) if table else summary_text(result))
+
+
+def _localized(m: MutantResult) -> Text:
+    if not m.flagged:
+        return Text("-")
+    right = m.detectable and m.localized_correctly
+    return Text(m.localized or "?", style="green" if right else "bold red")
+
+
+def _pct(rate) -> str:
+    return "n/a" if rate is None else f"{100 * rate:.1f}%"

@@ -1,0 +1,232 @@
+"""Frozen records of a campaign (`mutagrad run`): every report writer reads these and nothing else."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from .catalog import Expect
+from .configs import Config
+from .records import Verdict
+
+
+class Outcome(str, Enum):
+    DETECTED = "detected"  # a gradient bug the checker failed
+    SURVIVED = "survived"  # a gradient bug the checker let through
+    CLEAN = "clean"  # not a gradient bug (or the reference), and not flagged
+    FALSE_ALARM = "false_alarm"  # not a gradient bug (or the reference), but flagged
+    ERROR = "error"  # the mutant could not be built or checked
+
+
+@dataclass(frozen=True)
+class ComponentScore:
+    """The checker's worst result for one component over the probes."""
+    name: str
+    status: Verdict
+    rel_error: float | None  # None when the gradient could not be compared (missing, wrong shape)
+    margin: float | None
+    probe: str
+    diagnosis: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfigRun:
+    """One blind check of one model (a mutant or the reference) in one configuration."""
+    config: str
+    seed: int
+    verdict: Verdict | None  # None when the check could not run
+    localized: str | None = None
+    expected: tuple[str, ...] = ()  # the entry's components, resolved for this depth
+    exposed_by: str | None = None  # the probe in which the localized component first failed
+    components: tuple[ComponentScore, ...] = ()
+    error: str | None = None  # the check itself could not run
+    raised: str | None = None  # the checked code raised during a probe (the checker fails it)
+    seconds: float = 0.0
+
+    @property
+    def detected(self) -> bool:
+        return self.verdict is Verdict.FAIL
+
+    @property
+    def localized_correctly(self) -> bool:
+        return self.detected and self.localized in self.expected
+
+    @property
+    def max_rel_error(self) -> float | None:
+        """The largest relative error; None if a gradient could not be compared at all."""
+        values = [c.rel_error for c in self.components]
+        return None if not values or None in values else max(values)
+
+
+@dataclass(frozen=True)
+class MutantResult:
+    """Every configuration run of one catalog entry."""
+    id: str
+    title: str
+    category: str
+    expect: Expect
+    components: tuple[str, ...]  # as written in the catalog, e.g. ("dW{L}",)
+    runs: tuple[ConfigRun, ...]
+    difficulty: str | None = None
+    reason: str | None = None
+    error: str | None = None
+
+    @property
+    def detectable(self) -> bool:
+        return self.expect is Expect.DETECTED
+
+    @property
+    def detected(self) -> bool:
+        """Failed by the checker in every configuration it ran in."""
+        return bool(self.runs) and all(r.detected for r in self.runs)
+
+    @property
+    def flagged(self) -> bool:
+        """Failed by the checker in at least one configuration."""
+        return any(r.detected for r in self.runs)
+
+    @property
+    def localized(self) -> str | None:
+        return next((r.localized for r in self.runs if r.detected), None)
+
+    @property
+    def exposed_by(self) -> str | None:
+        return next((r.exposed_by for r in self.runs if r.detected), None)
+
+    @property
+    def localized_correctly(self) -> bool:
+        return self.detected and all(r.localized_correctly for r in self.runs)
+
+    @property
+    def max_rel_error(self) -> float | None:
+        """The largest relative error over the runs; None if a gradient could not be compared."""
+        values = [r.max_rel_error for r in self.runs]
+        return None if not values or None in values else max(values)
+
+    @property
+    def seconds(self) -> float:
+        return sum(r.seconds for r in self.runs)
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.error or not self.runs or any(r.error for r in self.runs):
+            return Outcome.ERROR
+        if self.detectable:
+            return Outcome.DETECTED if self.detected else Outcome.SURVIVED
+        return Outcome.FALSE_ALARM if self.flagged else Outcome.CLEAN
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """The sanity gate: the reference passes and a deliberately broken gradient fails."""
+    reference: ConfigRun
+    forced_fail: ConfigRun
+
+    @property
+    def passed(self) -> bool:
+        return (self.reference.error is None and not self.reference.detected
+                and self.forced_fail.error is None and self.forced_fail.detected)
+
+
+@dataclass(frozen=True)
+class Summary:
+    mutants: int
+    detectable: int
+    detected: int
+    detection_rate: float | None  # detected / detectable
+    localized: int  # detected and blamed one of its components
+    localization_rate: float | None  # localized / detected
+    false_alarms: int  # reference runs that failed + undetectable entries flagged
+    reference_runs: int
+    reference_false_alarms: int
+    undetectable: int
+    undetectable_flagged: int
+    survived: int
+    errors: int
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    category: str
+    mutants: int
+    detectable: int
+    detected: int
+    localized: int
+
+    @property
+    def detection_rate(self) -> float | None:
+        return _rate(self.detected, self.detectable)
+
+    @property
+    def localization_rate(self) -> float | None:
+        return _rate(self.localized, self.detected)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A whole campaign: the gate, every mutant in catalog order, the reference runs."""
+    seed: int
+    catalog: str
+    configs: tuple[Config, ...]
+    gate: GateResult
+    mutants: tuple[MutantResult, ...]
+    reference: tuple[ConfigRun, ...]
+    wall_seconds: float = 0.0  # timings stay out of report.json
+    jobs: int = 1
+
+    @property
+    def summary(self) -> Summary:
+        detectable = [m for m in self.mutants if m.detectable]
+        undetectable = [m for m in self.mutants if not m.detectable]
+        detected = sum(m.detected for m in detectable)
+        localized = sum(m.localized_correctly for m in detectable)
+        ref_alarms = sum(r.detected or r.error is not None for r in self.reference)
+        flagged = sum(m.flagged for m in undetectable)
+        return Summary(
+            mutants=len(self.mutants), detectable=len(detectable), detected=detected,
+            detection_rate=_rate(detected, len(detectable)), localized=localized,
+            localization_rate=_rate(localized, detected), false_alarms=ref_alarms + flagged,
+            reference_runs=len(self.reference), reference_false_alarms=ref_alarms,
+            undetectable=len(undetectable), undetectable_flagged=flagged,
+            survived=sum(m.outcome is Outcome.SURVIVED for m in self.mutants),
+            errors=sum(m.outcome is Outcome.ERROR for m in self.mutants))
+
+    @property
+    def categories(self) -> tuple[CategorySummary, ...]:
+        order = dict.fromkeys(m.category for m in self.mutants)
+        return tuple(CategorySummary(
+            category=c,
+            mutants=sum(m.category == c for m in self.mutants),
+            detectable=sum(m.category == c and m.detectable for m in self.mutants),
+            detected=sum(m.category == c and m.detectable and m.detected for m in self.mutants),
+            localized=sum(m.category == c and m.detectable and m.localized_correctly for m in self.mutants))
+            for c in order)
+
+    @property
+    def ok(self) -> bool:
+        """No detectable mutant survived, nothing was falsely flagged, nothing errored."""
+        s = self.summary
+        return s.survived == 0 and s.false_alarms == 0 and s.errors == 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"RunResult(mutants={s.mutants}, detected={s.detected}/{s.detectable}, "
+                f"localized={s.localized}/{s.detected}, false_alarms={s.false_alarms}, "
+                f"survived={s.survived}, errors={s.errors}, seed={self.seed})")
+
+    def to_dict(self) -> dict:
+        """report.json's content, as `mutagrad run` writes it."""
+        from .report.json_report import to_dict  # the writer imports these records
+        return to_dict(self)
+
+    def _repr_html_(self) -> str:
+        """The summary, per-category rates and the heatmap a notebook shows."""
+        from .report.html_table import run_html
+        return run_html(self)
+
+
+def _rate(num: int, den: int) -> float | None:
+    return num / den if den else None
