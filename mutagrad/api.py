@@ -1,7 +1,6 @@
 """The Python API: `mutagrad check` as function calls, returning the records the CLI prints."""
 from __future__ import annotations
 
-import inspect
 import numbers
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -12,11 +11,6 @@ from .records import CheckResult
 
 if TYPE_CHECKING:
     from .results import RunResult
-
-# Known modes, and the values an installed checker without that keyword runs anyway
-# (every coordinate); methods are the checker's own protocol.METHODS.
-MODES = ("auto", "exhaustive", "directional")
-IMPLICIT = {"method": ("central",), "mode": ("auto", "exhaustive")}
 
 # The checker is imported inside the functions: `import mutagrad` runs at every pytest
 # start-up (through the plugin), so it stays free of numpy.
@@ -37,7 +31,7 @@ def check(forward: Callable, backward: Callable, parameters: dict, X: Any, Y: An
         keep_prob: pin the dropout keep probability; None checks 1 and, if taken, a value < 1.
         seed: seed of the moved point and of the pinned dropout masks.
         method: "central" (noise-aware centred differences) or "complex-step".
-        mode: which coordinates are perturbed ("auto": every one).
+        mode: "exhaustive" (every entry), "directional" (random directions per component) or "auto" (by size).
 
     Returns:
         The CheckResult: verdict, localized component, per-component errors and diagnoses.
@@ -65,7 +59,7 @@ def check_file(path: str | os.PathLike, *, layers: Sequence[int] | str | None = 
         keep_prob: pin the dropout keep probability (as --keep-prob).
         seed: seed of data, parameters, moved point and dropout masks (as --seed).
         method: "central" (noise-aware centred differences) or "complex-step".
-        mode: which coordinates are perturbed ("auto": every one).
+        mode: "exhaustive" (every entry), "directional" (random directions per component) or "auto" (by size).
 
     Returns:
         The CheckResult; its to_dict() is the JSON of `mutagrad check FILE --json`.
@@ -145,17 +139,11 @@ def _layer_dims(layers) -> tuple[int, ...] | None:
 
 
 def _checker_options(method: str, mode: str) -> dict:
-    """Validate method and mode; pass them on only to a checker that takes them."""
-    from .protocol import METHODS, check_model
+    """Validate method and mode, naming the option in the error."""
+    from .directional import MODES
+    from .protocol import METHODS
 
-    accepted = inspect.signature(check_model).parameters
-    options = {}
     for name, value, known in (("method", method, METHODS), ("mode", mode, MODES)):
         if value not in known:
             raise MutagradError(f"{name}={value!r}: unknown; choose one of: {', '.join(known)}")
-        if name in accepted:
-            options[name] = value
-        elif value not in IMPLICIT[name]:
-            raise MutagradError(f"{name}={value!r} is not available in this version of the checker; "
-                                f"choose one of: {', '.join(IMPLICIT[name])}")
-    return options
+    return {"method": method, "mode": mode}

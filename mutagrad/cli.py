@@ -8,6 +8,7 @@ import textwrap
 import click
 
 from .errors import MutagradError
+from .report.console import make_console
 
 SEED_HELP = "Seed for data, parameters, moved points and dropout masks."
 
@@ -87,8 +88,6 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet):
     """
     from pathlib import Path
 
-    from rich.console import Console
-
     from .catalog import load_catalog
     from .report.json_report import render_json
     from .report.markdown import render_markdown
@@ -101,7 +100,7 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet):
         raise click.UsageError("--all runs every entry: give it without ids or --category")
     cat = load_catalog(catalog)
     entries = cat.select(ids, categories)
-    with progress_bar(Console(stderr=True)) as progress:
+    with progress_bar(make_console(stderr=True)) as progress:
         result = run_campaign(entries, seed=seed, jobs=jobs, catalog=cat.source, progress=progress)
     out = Path(out)
     try:
@@ -110,7 +109,7 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet):
         (out / "report.json").write_text(render_json(result), encoding="utf-8")
     except OSError as exc:
         raise MutagradError(f"--out {out}: cannot write the reports: {exc}") from exc
-    render_run(result, Console(highlight=False), table=not quiet)
+    render_run(result, make_console(), table=not quiet)
     click.echo(f"reports: {out / 'report.md'}, {out / 'report.json'}")
     sys.exit(result.exit_code)
 

@@ -15,7 +15,6 @@ and localizes a failure to the first failing component in backprop order.
 from __future__ import annotations
 
 import inspect
-import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from . import complex_step, directional, fastpath, precision
 from .diagnose import Context
 from .errors import ProtocolError, UserCodeError
 from .gradcheck import check_point, component_order
-from .records import CheckResult, ComponentResult, ProbeResult, Verdict, worst
+from .records import CheckResult, ProbeResult, Verdict, worst
 
 LAMBD_PROBE = 0.7  # lambd used to exercise the regularization path
 KEEP_PROB_PROBE = 0.8  # keep_prob used to exercise the dropout path

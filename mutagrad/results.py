@@ -26,6 +26,7 @@ class ComponentScore:
     margin: float | None
     probe: str
     diagnosis: str | None = None
+    taylor_order: float | None = None  # ~2 when the gradient is right, ~1 when wrong
 
 
 @dataclass(frozen=True)

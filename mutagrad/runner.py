@@ -60,7 +60,8 @@ def summarize(result: CheckResult, config: str, seed: int, expected=(), seconds:
         config=config, seed=seed, verdict=result.verdict, localized=result.localized,
         expected=tuple(expected), exposed_by=result.exposed_by,
         components=tuple(ComponentScore(c.name, c.status, c.rel_error, c.margin, c.probe,
-                                         c.diagnosis or (c.message if c.rel_error is None else None))
+                                         c.diagnosis or (c.message if c.rel_error is None else None),
+                                         c.taylor_order)
                          for c in result.components),
         raised=result.error, seconds=seconds)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from .console import make_console
 from ..records import CheckResult, Verdict
 
 STYLE = {Verdict.PASS: "green", Verdict.WARN: "yellow", Verdict.FAIL: "bold red"}
@@ -31,7 +32,7 @@ def check_table(result: CheckResult, title: str = "") -> Table:
 
 def render_check(result: CheckResult, title: str = "", console: Console | None = None) -> None:
     """Print the per-component table, the verdict, the localization and the hint."""
-    console = console or Console(highlight=False)
+    console = console or make_console()
     if result.components:
         console.print(check_table(result, title))
     for w in result.warnings:

@@ -62,6 +62,7 @@ def _run(r: ConfigRun) -> dict:
         "localized_correctly": r.localized_correctly, "exposed_by": r.exposed_by,
         "max_rel_error": _num(r.max_rel_error), "raised": r.raised, "error": r.error,
         "components": [{"name": c.name, "status": c.status.value, "rel_error": _num(c.rel_error),
-                        "margin": _num(c.margin), "probe": c.probe, "diagnosis": c.diagnosis}
+                        "margin": _num(c.margin), "probe": c.probe, "diagnosis": c.diagnosis,
+                         "taylor_order": _num(c.taylor_order)}
                        for c in r.components],
     }

@@ -57,8 +57,9 @@ def render_markdown(result: RunResult) -> str:
         "A mutant counts as detected when the checker fails it in every configuration it runs in, "
         "and as localized when, each time, the first wrong gradient it names is one of the entry's components.",
         "",
-        "| id | category | outcome | blamed (expected) | exposed by | configurations | max rel. error | time |",
-        "| --- | --- | --- | --- | --- | --- | ---: | ---: |",
+        "| id | category | outcome | blamed (expected) | exposed by | configurations | max rel. error "
+        "| diagnosis (Taylor order) | time |",
+        "| --- | --- | --- | --- | --- | --- | ---: | --- | ---: |",
     ]
     for m in result.mutants:
         if m.detectable:
@@ -101,20 +102,31 @@ def _row(m: MutantResult) -> str:
     mark = "" if not m.detected or m.localized_correctly else " **wrong**"
     configs = ", ".join(r.config for r in m.runs)
     return (f"| `{m.id}` | {m.category} | {MARK[m.outcome]} | {localized}{mark} ({expected}) | "
-            f"{m.exposed_by or '-'} | {configs} | {_max_rel(m)} | {m.seconds:.2f} s |")
+            f"{m.exposed_by or '-'} | {configs} | {_max_rel(m)} | {_diagnosis(m)} | {m.seconds:.2f} s |")
+
+
+def _diagnosis(m: MutantResult) -> str:
+    """The diagnosis and Taylor order of the blamed component, from its first detecting run."""
+    for r in m.runs:
+        for c in r.components:
+            if r.detected and c.name == r.localized:
+                order = f" ({c.taylor_order:.2f})" if c.taylor_order is not None else ""
+                return (c.diagnosis or "-").replace("|", "/") + order
+    return "-"
 
 
 def _max_rel(m: MutantResult) -> str:
     if m.max_rel_error is not None:
         return _sci(m.max_rel_error)
-    notes = [c.diagnosis or "not comparable" for r in m.runs for c in r.components if c.rel_error is None]
-    return notes[0] if notes else "-"
+    return "not comparable" if any(c.rel_error is None for r in m.runs for c in r.components) else "-"
 
 
 def _detail(r: ConfigRun) -> str:
     if r.error:
         return f"{r.config}: {r.error}"
-    worst = ", ".join(f"{c.name} {c.status.value} (margin {_sci(c.margin)}, rel {_sci(c.rel_error)})"
+    worst = ", ".join(f"{c.name} {c.status.value} (margin {_sci(c.margin)}, rel {_sci(c.rel_error)}"
+                      + (f", Taylor order {c.taylor_order:.2f}" if c.taylor_order is not None else "")
+                      + (f", {c.diagnosis}" if c.diagnosis and c.status.value == "fail" else "") + ")"
                       for c in r.components)
     return f"{r.config}: verdict {r.verdict.value}, localized {r.localized}, expected {list(r.expected)}: {worst}"
 

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from .console import make_console
 from ..results import MutantResult, Outcome, RunResult
 
 STYLE = {Outcome.DETECTED: "green", Outcome.CLEAN: "green", Outcome.SURVIVED: "bold red",
@@ -71,7 +72,7 @@ def summary_text(result: RunResult) -> Text:
 
 def render_run(result: RunResult, console: Console | None = None, table: bool = True) -> None:
     """Print the table (unless table=False) and the summary."""
-    console = console or Console(highlight=False)
+    console = console or make_console()
     console.print(Group(run_table(result), summary_text(result)) if table else summary_text(result))
 
 

@@ -1,0 +1,16 @@
+"""The terminal console every `mutagrad` command prints through."""
+from __future__ import annotations
+
+import os
+import sys
+
+from rich.console import Console
+
+PIPE_WIDTH = 120  # rich assumes 80 columns when output is piped; mutant ids would wrap
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console that is as wide as the terminal, or PIPE_WIDTH when output goes to a file or pipe."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or "COLUMNS" in os.environ else PIPE_WIDTH
+    return Console(stderr=stderr, highlight=False, width=width)
