@@ -43,7 +43,7 @@ def path(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.parametrize("hidden,output", itertools.product(HIDDEN, OUTPUT_DIMS))
+@pytest.mark.parametrize("hidden,output", list(itertools.product(HIDDEN, OUTPUT_DIMS)))
 def test_reference_never_fails_in_directional_mode(hidden, output, path):
     for seed in range(8):
         dims = WIDE[output] if seed % 2 else OUTPUT_DIMS[output][:1] + [6, 6, 5] + OUTPUT_DIMS[output][-1:]

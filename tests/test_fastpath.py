@@ -138,7 +138,7 @@ def test_batches_stay_within_the_memory_budget():
     assert peak < budget + results
 
 
-@pytest.mark.parametrize("hidden,output", itertools.product(["relu", "tanh"], ["sigmoid", "softmax"]))
+@pytest.mark.parametrize("hidden,output", list(itertools.product(["relu", "tanh"], ["sigmoid", "softmax"])))
 def test_reference_passes_with_the_fast_path_across_seeds(hidden, output, monkeypatch):
     used = []
     real = fastpath.fast_cost

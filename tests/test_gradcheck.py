@@ -42,7 +42,7 @@ def test_component_order_is_backprop_order():
     assert component_order(["W10", "W2", "b10", "b2"]) == ["W10", "b10", "W2", "b2"]
 
 
-@pytest.mark.parametrize("hidden,output", itertools.product(HIDDEN, OUTPUT_DIMS))
+@pytest.mark.parametrize("hidden,output", list(itertools.product(HIDDEN, OUTPUT_DIMS)))
 def test_reference_never_fails(hidden, output):
     for seed in range(4):
         result = check_model(reference_model(hidden, output), seed=seed)
