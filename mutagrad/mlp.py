@@ -140,3 +140,12 @@ def backward(X, Y, cache, lambd=0.0, keep_prob=1.0,
         grads["db" + str(l)] = np.sum(dZ, axis=1, keepdims=True) / m
         dA = W.T @ dZ
     return grads
+
+
+def update_parameters(parameters, grads, learning_rate):
+    """One step of gradient descent: theta = theta - learning_rate * dtheta."""
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] = parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]
+    return parameters
