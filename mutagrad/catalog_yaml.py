@@ -14,19 +14,26 @@ from .errors import CatalogError
 
 def parse(text: str, label: str):
     """(root node, data) of one YAML document; CatalogError with the line if it is not valid YAML."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # it already reads the text: a control character fails here
         root = loader.get_single_node()
         if root is None:
             raise CatalogError(f"{label}:1: the file is empty; expected a list of entries")
         reject_duplicate_keys(root, label)
         return root, loader.construct_document(root)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise CatalogError(f"{label}:{line}:{column}: not valid YAML: character #x{exc.character:04x} "
+                           f"is not allowed") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise CatalogError(f"{label}:{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1"
+        raise CatalogError(f"{label}:{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def reject_duplicate_keys(node, label: str) -> None:

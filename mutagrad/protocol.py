@@ -141,6 +141,8 @@ class Evaluator:
         np.random.seed(self.mask_seed)  # course-style masks come from the legacy global RNG
         try:
             out = self.model.forward(self.X, self.Y, parameters, **kwargs)
+        except MemoryError:
+            raise  # out of memory is not an answer to judge: the process running the check crashed
         except Exception as exc:
             raise UserCodeError(f"forward raised {type(exc).__name__}: {exc}",
                                 where_in_user_code(exc, self.model.source)) from exc
@@ -166,12 +168,20 @@ class Evaluator:
         np.random.seed(self.mask_seed)
         try:
             grads = self.model.backward(self.X, self.Y, cache, **kwargs)
+        except MemoryError:
+            raise
         except Exception as exc:
             raise UserCodeError(f"backward raised {type(exc).__name__}: {exc}",
                                 where_in_user_code(exc, self.model.source)) from exc
         if not isinstance(grads, dict):
             raise ProtocolError(f"{self.model.name}: backward must return a dict of gradients, "
                                 f"it returned {type(grads).__name__}")
+        for key in ("d" + p for p in parameters):
+            g = grads.get(key)
+            array = isinstance(g, np.ndarray) or (np.isscalar(g) and not isinstance(g, (str, bytes)))
+            if g is not None and not array:
+                raise ProtocolError(f"{self.model.name}: backward must return numpy arrays, "
+                                    f"but {key} is a {type(g).__name__}")
         return grads
 
 
@@ -300,6 +310,8 @@ def _call_user(model: Model, fn, role: str, seed: int):
         raise ProtocolError(f"{model.name}: no {role} given")
     try:
         return fn(seed)
+    except MemoryError:
+        raise
     except Exception as exc:
         raise ProtocolError(f"{model.name}: {role}({seed}) raised {type(exc).__name__}: {exc}"
                             + (f" ({w})" if (w := where_in_user_code(exc, model.source)) else "")) from exc

@@ -14,7 +14,9 @@ class Outcome(str, Enum):
     SURVIVED = "survived"  # a gradient bug the checker let through
     CLEAN = "clean"  # not a gradient bug (or the reference), and not flagged
     FALSE_ALARM = "false_alarm"  # not a gradient bug (or the reference), but flagged
-    ERROR = "error"  # the mutant could not be built or checked
+    ERROR = "error"  # the mutant could not be built or checked, or its code raised during the check
+    TIMEOUT = "timeout"  # its process gave no result within the time limit (an infinite loop?)
+    CRASHED = "crashed"  # its process died: os._exit, a signal, sys.exit, a MemoryError
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class MutantResult:
     difficulty: str | None = None
     reason: str | None = None
     error: str | None = None
+    halted: Outcome | None = None  # TIMEOUT or CRASHED: the mutant's process gave no result
 
     @property
     def detectable(self) -> bool:
@@ -77,13 +80,19 @@ class MutantResult:
 
     @property
     def detected(self) -> bool:
-        """Failed by the checker in every configuration it ran in."""
-        return bool(self.runs) and all(r.detected for r in self.runs)
+        """Failed by the checker in every configuration it ran in, without the code raising."""
+        return bool(self.runs) and all(r.detected and not r.raised for r in self.runs)
 
     @property
     def flagged(self) -> bool:
-        """Failed by the checker in at least one configuration."""
-        return any(r.detected for r in self.runs)
+        """Failed by the checker in at least one configuration, without the code raising."""
+        return any(r.detected and not r.raised for r in self.runs)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the mutant is a timeout, crashed or an error: the first error or exception, or None."""
+        first = next((r.error or r.raised for r in self.runs if r.error or r.raised), None)
+        return self.error or (first.split("; ")[0] if first else None)  # raised: the first probe's message
 
     @property
     def localized(self) -> str | None:
@@ -109,7 +118,10 @@ class MutantResult:
 
     @property
     def outcome(self) -> Outcome:
-        if self.error or not self.runs or any(r.error for r in self.runs):
+        # A mutant whose code raised is not a gradient the checker judged: counted apart, as an error.
+        if self.halted is not None:
+            return self.halted
+        if self.error or not self.runs or any(r.error or r.raised for r in self.runs):
             return Outcome.ERROR
         if self.detectable:
             return Outcome.DETECTED if self.detected else Outcome.SURVIVED
@@ -143,6 +155,8 @@ class Summary:
     undetectable_flagged: int
     survived: int
     errors: int
+    timeouts: int = 0
+    crashed: int = 0
 
 
 @dataclass(frozen=True)
@@ -173,6 +187,12 @@ class RunResult:
     reference: tuple[ConfigRun, ...]
     wall_seconds: float = 0.0  # timings stay out of report.json
     jobs: int = 1
+    not_run: tuple[str, ...] = ()  # an interrupted run: the mutants and reference runs still missing
+    timeout: float | None = None  # each mutant's time limit in seconds (report.md only: it is measured)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.not_run)
 
     @property
     def summary(self) -> Summary:
@@ -189,7 +209,9 @@ class RunResult:
             reference_runs=len(self.reference), reference_false_alarms=ref_alarms,
             undetectable=len(undetectable), undetectable_flagged=flagged,
             survived=sum(m.outcome is Outcome.SURVIVED for m in self.mutants),
-            errors=sum(m.outcome is Outcome.ERROR for m in self.mutants))
+            errors=sum(m.outcome is Outcome.ERROR for m in self.mutants),
+            timeouts=sum(m.outcome is Outcome.TIMEOUT for m in self.mutants),
+            crashed=sum(m.outcome is Outcome.CRASHED for m in self.mutants))
 
     @property
     def categories(self) -> tuple[CategorySummary, ...]:
@@ -204,9 +226,14 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """No detectable mutant survived, nothing was falsely flagged, nothing errored."""
+        """Complete, no detectable mutant survived, nothing falsely flagged, no error, timeout or crash.
+
+        A timeout, a crash or an error is not a detection (mutation tools call such mutants
+        not killed): a campaign with one fails (exit code 1), whatever the entry expects.
+        """
         s = self.summary
-        return s.survived == 0 and s.false_alarms == 0 and s.errors == 0
+        return (not self.partial and s.survived == 0 and s.false_alarms == 0 and s.errors == 0
+                and s.timeouts == 0 and s.crashed == 0)
 
     @property
     def exit_code(self) -> int:
@@ -216,7 +243,8 @@ class RunResult:
         s = self.summary
         return (f"RunResult(mutants={s.mutants}, detected={s.detected}/{s.detectable}, "
                 f"localized={s.localized}/{s.detected}, false_alarms={s.false_alarms}, "
-                f"survived={s.survived}, errors={s.errors}, seed={self.seed})")
+                f"survived={s.survived}, errors={s.errors}, timeouts={s.timeouts}, crashed={s.crashed}, "
+                f"seed={self.seed}{', partial' if self.partial else ''})")
 
     def to_dict(self) -> dict:
         """report.json's content, as `mutagrad run` writes it."""

@@ -117,11 +117,12 @@ def test_a_mutant_the_checker_cannot_judge_is_an_error_not_a_crash():
     assert "cost of nan" in result.runs[0].error
 
 
-def test_a_mutant_that_raises_is_failed_by_the_checker_with_the_line():
+def test_a_mutant_that_raises_is_an_error_with_the_line_not_a_detection():
     raises = entry([Hunk("backward", "dZL = AL - Y", "dZL = AL - Y[7]")])
     result = runner.run_mutant(raises, 0)
-    assert result.detected and result.localized is None
-    assert "<mutant test-entry>" in result.runs[0].raised
+    assert result.runs[0].verdict is Verdict.FAIL  # the checker fails code that raises, as `mutagrad check` does
+    assert result.outcome is Outcome.ERROR and not result.detected
+    assert "<mutant test-entry>:" in result.problem and "IndexError" in result.problem
 
 
 # --- campaigns ------------------------------------------------------------------------------

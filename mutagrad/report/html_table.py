@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # GitHub's palette: readable on light and dark notebook themes.
 COLOUR = {Verdict.PASS: "#1a7f37", Verdict.WARN: "#9a6700", Verdict.FAIL: "#cf222e"}
 OUTCOME_COLOUR = {"detected": "#1a7f37", "clean": "#1a7f37", "survived": "#cf222e",
-                  "false_alarm": "#cf222e", "error": "#6e7781"}
+                  "false_alarm": "#cf222e", "error": "#6e7781", "timeout": "#6e7781", "crashed": "#6e7781"}
 NOT_RUN = "#eaeef2"
 EXPECTED = "#0969da"
 STYLE = ("<style>"
@@ -136,14 +136,15 @@ def run_html(result: RunResult) -> str:
     gate = badge(Verdict.PASS if result.gate.passed else Verdict.FAIL)
     head = (f"sanity gate {gate} &nbsp;detection {_pct(s.detected, s.detectable)} &nbsp;localization "
             f"{_pct(s.localized, s.detected)} &nbsp;false alarms {s.false_alarms} &nbsp;survived "
-            f"{s.survived} &nbsp;errors {s.errors} &nbsp;(catalog {escape(result.catalog)}, seed {result.seed})")
+            f"{s.survived} &nbsp;errors {s.errors} &nbsp;timeouts {s.timeouts} &nbsp;crashed {s.crashed} "
+            f"&nbsp;(catalog {escape(result.catalog)}, seed {result.seed})")
     categories = _table(("category", "mutants", "detected", "localized"), [
         f"<tr><td>{escape(c.category)}</td><td>{c.mutants}</td><td>{_pct(c.detected, c.detectable)}</td>"
         f"<td>{_pct(c.localized, c.detected)}</td></tr>" for c in result.categories])
     runs = [r for m in result.mutants for r in m.runs] + list(result.reference)
     columns = sorted({key for r in runs for key, _ in _layered(r)}, key=_column_key)
     rows = [_heat_row(m.id, m.outcome.value, m.runs, columns,
-                      why=m.error or next((r.error for r in m.runs if r.error), None)) for m in result.mutants]
+                      why=m.problem) for m in result.mutants]
     alarms = sum(r.detected or r.error is not None for r in result.reference)
     rows.append(_heat_row(f"reference ({len(result.reference)} runs)", "false_alarm" if alarms else "clean",
                           tuple(result.reference), columns))

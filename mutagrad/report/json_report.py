@@ -1,4 +1,8 @@
-"""reports/report.json: the campaign for machines. No timings, so one seed gives one byte sequence."""
+"""reports/report.json: the campaign for machines. No timings, so one seed gives one byte sequence.
+
+Outcomes `timeout`, `crashed` and `error` are counted apart from `detected` (summary: timeouts,
+crashed, errors); an interrupted run's report says `"partial": true` and lists what did not run.
+"""
 from __future__ import annotations
 
 import json
@@ -6,7 +10,7 @@ import json
 from ..records import _num
 from ..results import ConfigRun, MutantResult, RunResult
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: timeout and crashed outcomes, partial and not_run
 
 
 def to_dict(result: RunResult) -> dict:
@@ -14,6 +18,8 @@ def to_dict(result: RunResult) -> dict:
     s = result.summary
     return {
         "format": FORMAT_VERSION,
+        "partial": result.partial,
+        "not_run": list(result.not_run),
         "seed": result.seed,
         "catalog": result.catalog,
         "configs": [c.to_dict() for c in result.configs],
@@ -25,7 +31,8 @@ def to_dict(result: RunResult) -> dict:
             "localization_rate": s.localization_rate, "false_alarms": s.false_alarms,
             "reference_runs": s.reference_runs, "reference_false_alarms": s.reference_false_alarms,
             "undetectable": s.undetectable, "undetectable_flagged": s.undetectable_flagged,
-            "survived": s.survived, "errors": s.errors, "ok": result.ok,
+            "survived": s.survived, "errors": s.errors, "timeouts": s.timeouts, "crashed": s.crashed,
+            "ok": result.ok,
         },
         "categories": [{"category": c.category, "mutants": c.mutants, "detectable": c.detectable,
                         "detected": c.detected, "detection_rate": c.detection_rate,
@@ -50,7 +57,7 @@ def _mutant(m: MutantResult) -> dict:
         "detected": m.detected, "flagged": m.flagged,
         "localized": m.localized, "localized_correctly": m.localized_correctly,
         "components": list(m.components), "exposed_by": m.exposed_by,
-        "max_rel_error": _num(m.max_rel_error), "reason": m.reason, "error": m.error,
+        "max_rel_error": _num(m.max_rel_error), "reason": m.reason, "error": m.problem,
         "runs": [_run(r) for r in m.runs],
     }
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 from ..results import ConfigRun, MutantResult, Outcome, RunResult
 
 MARK = {Outcome.DETECTED: "detected", Outcome.SURVIVED: "**SURVIVED**", Outcome.CLEAN: "clean",
-        Outcome.FALSE_ALARM: "**FALSE ALARM**", Outcome.ERROR: "**ERROR**"}
+        Outcome.FALSE_ALARM: "**FALSE ALARM**", Outcome.ERROR: "**ERROR**", Outcome.TIMEOUT: "**TIMEOUT**",
+        Outcome.CRASHED: "**CRASHED**"}
+HALTED = (Outcome.ERROR, Outcome.TIMEOUT, Outcome.CRASHED)  # no verdict on the gradient: counted apart
 
 
 def render_markdown(result: RunResult) -> str:
@@ -14,9 +16,16 @@ def render_markdown(result: RunResult) -> str:
     lines = [
         "# mutagrad run: would the checker catch the bugs people make?",
         "",
+    ]
+    if result.partial:
+        lines += [f"**PARTIAL REPORT**: the run was interrupted; {len(result.not_run)} mutants or reference runs "
+                  f"did not run ({_cell(', '.join(result.not_run[:5]))}{', ...' if len(result.not_run) > 5 else ''}). "
+                  f"The same command with `--resume` finishes it.", ""]
+    limit = f", time limit {result.timeout:g} s per mutant" if result.timeout is not None else ""
+    lines += [
         f"Catalog: {result.catalog} ({s.mutants} entries, {s.detectable} gradient bugs, "
         f"{s.undetectable} not gradient bugs). Seed {result.seed}, {len(result.configs)} configurations, "
-        f"{result.jobs} job{'s' if result.jobs != 1 else ''}, wall time {result.wall_seconds:.1f} s.",
+        f"{result.jobs} job{'s' if result.jobs != 1 else ''}, wall time {result.wall_seconds:.1f} s{limit}.",
         "",
         f"Sanity gate: the unmutated reference {_verdict(gate.reference)} in {gate.reference.config}; "
         f"a deliberately broken gradient (dZL doubled) "
@@ -33,11 +42,18 @@ def render_markdown(result: RunResult) -> str:
         f"| false alarms | {s.false_alarms} ({s.reference_false_alarms} of {s.reference_runs} reference runs, "
         f"{s.undetectable_flagged} of {s.undetectable} non-bugs flagged) |",
         f"| survived | {s.survived} |",
-        f"| errors | {s.errors} |",
+        f"| errors (the mutant could not be built or checked, or its code raised) | {s.errors} |",
+        f"| timeouts (no result within the time limit) | {s.timeouts} |",
+        f"| crashed (the process died: os._exit, a signal, sys.exit, out of memory) | {s.crashed} |",
         "",
-        f"**{'PASS' if result.ok else 'FAIL'}**: "
+        "Errors, timeouts and crashes are counted apart from detections, like mutation tools' "
+        "runtime-error and timeout statuses: the checker gave no verdict on the gradient. Each fails the run.",
+        "",
+        f"**{'PASS' if result.ok else 'PARTIAL' if result.partial else 'FAIL'}**: "
         + ("every gradient bug detected, nothing falsely flagged." if result.ok else
-           "a gradient bug survived, something was falsely flagged, or a mutant could not be checked."),
+           "the run did not finish." if result.partial else
+           "a gradient bug survived, something was falsely flagged, or a mutant could not be checked "
+           "(error, timeout or crash)."),
         "",
         "## Per category",
         "",
@@ -87,12 +103,13 @@ def render_markdown(result: RunResult) -> str:
         runs = [r for r in result.reference if r.config == c.name]
         verdicts = ", ".join(f"{r.seed}: {_verdict(r)}" for r in runs)
         lines.append(f"| {c.name} | {c.hidden} | {c.output} | {list(c.layer_dims)} | {verdicts} |")
-    problems = [m for m in result.mutants if m.outcome in (Outcome.SURVIVED, Outcome.FALSE_ALARM, Outcome.ERROR)
+    problems = [m for m in result.mutants if m.outcome in (Outcome.SURVIVED, Outcome.FALSE_ALARM, *HALTED)
                 or (m.detectable and m.detected and not m.localized_correctly)]
     if problems:
         lines += ["", "## Details of the misses", ""]
         for m in problems:
-            lines.append(f"- `{m.id}` ({MARK[m.outcome]}): " + (m.error or "; ".join(_detail(r) for r in m.runs)))
+            why = m.problem if m.outcome in HALTED else "; ".join(_detail(r) for r in m.runs)
+            lines.append(f"- `{m.id}` ({MARK[m.outcome]}): {_cell(why or '')}")
     return "\n".join(lines) + "\n"
 
 

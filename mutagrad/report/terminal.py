@@ -13,22 +13,32 @@ from .console import make_console
 from ..results import MutantResult, Outcome, RunResult
 
 STYLE = {Outcome.DETECTED: "green", Outcome.CLEAN: "green", Outcome.SURVIVED: "bold red",
-         Outcome.FALSE_ALARM: "bold red", Outcome.ERROR: "bold red"}
+         Outcome.FALSE_ALARM: "bold red", Outcome.ERROR: "bold red", Outcome.TIMEOUT: "bold red",
+         Outcome.CRASHED: "bold red"}
+MISSES = (Outcome.SURVIVED, Outcome.FALSE_ALARM, Outcome.ERROR, Outcome.TIMEOUT, Outcome.CRASHED)
 
 
 @contextmanager
 def progress_bar(console: Console):
-    """A transient bar; yields the runner's progress(kind, item, done, total) callback."""
+    """A transient bar, shown from the first result on (an error before it stays one line on stderr);
+    yields the runner's progress(kind, item, done, total) callback."""
     bar = Progress(TextColumn("checking mutants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("{task.description}"), console=console, transient=True)
     task = bar.add_task("", total=None)
+    shown = []
 
     def advance(kind, item, done, total):
+        if not shown:
+            bar.start()
+            shown.append(True)
         label = getattr(item, "id", None) or f"reference {item.config} seed {item.seed}"
         bar.update(task, completed=done, total=total, description=label)
 
-    with bar:
+    try:
         yield advance
+    finally:
+        if shown:
+            bar.stop()
 
 
 def run_table(result: RunResult) -> Table:
@@ -56,14 +66,20 @@ def summary_text(result: RunResult) -> Text:
                 f"localized {s.localized}/{s.detected} ({_pct(s.localization_rate)}), "
                 f"false alarms {s.false_alarms} ({s.reference_runs} reference runs, "
                 f"{s.undetectable} non-bug{'s' if s.undetectable != 1 else ''})\n")
+    if s.errors or s.timeouts or s.crashed:  # counted apart from detections: no verdict on the gradient
+        text.append(f"not judged: {s.errors} error{'s' if s.errors != 1 else ''}, {s.timeouts} "
+                    f"timeout{'s' if s.timeouts != 1 else ''}, {s.crashed} crashed\n", style="red")
     for m in result.mutants:
-        if m.outcome in (Outcome.SURVIVED, Outcome.FALSE_ALARM, Outcome.ERROR):
-            text.append(f"{m.outcome.value}: {m.id}" + (f" ({m.error})" if m.error else "") + "\n", style="red")
+        if m.outcome in MISSES:
+            why = m.problem if m.outcome not in (Outcome.SURVIVED, Outcome.FALSE_ALARM) else None
+            text.append(f"{m.outcome.value}: {m.id}" + (f" ({why})" if why else "") + "\n", style="red")
     for r in result.reference:
         if r.detected or r.error:
             text.append(f"false alarm: reference in {r.config}, seed {r.seed}: "
                         f"{r.error or r.localized or r.raised}\n", style="red")
-    verdict = "PASS" if result.ok else "FAIL"
+    if result.partial:
+        text.append(f"partial: {len(result.not_run)} mutants or reference runs did not run\n", style="red")
+    verdict = "PASS" if result.ok else "PARTIAL" if result.partial else "FAIL"
     text.append(verdict, style="bold green" if result.ok else "bold red")
     text.append(f"  ({s.mutants} entries, {len(result.configs)} configurations, "
                 f"{result.wall_seconds:.1f} s with {result.jobs} job{'s' if result.jobs != 1 else ''})")
