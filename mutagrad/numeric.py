@@ -80,12 +80,13 @@ def finite_differences(cost, parameters: dict, name: str,
     )
 
 
-def central_differences(cost, parameters: dict, name: str, steps=CONFIRM_STEPS) -> list[np.ndarray]:
-    """(J(theta + h e_i) - J(theta - h e_i)) / 2h for every entry of parameters[name] and each h."""
+def central_differences(cost, parameters: dict, name: str, steps=CONFIRM_STEPS,
+                        entries=None) -> list[np.ndarray]:
+    """(J(theta + h e_i) - J(theta - h e_i)) / 2h for each h, at the given flat entries (NaN elsewhere)."""
     P = parameters[name]
     flat = P.reshape(-1)
-    out = [np.empty(flat.size) for _ in steps]
-    for i in range(flat.size):
+    out = [np.full(flat.size, np.nan) for _ in steps]
+    for i in (range(flat.size) if entries is None else entries):
         theta = flat[i]
         for k, h in enumerate(steps):
             flat[i] = theta + h

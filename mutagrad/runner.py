@@ -30,6 +30,7 @@ from .results import ComponentScore, ConfigRun, GateResult, MutantResult, Outcom
 # The gate's deliberately broken gradient: the output delta doubled, wrong at every probe.
 FORCED_FAIL = (Hunk("backward", "dZL = AL - Y", "dZL = 2 * (AL - Y)"),)
 REFERENCE_NAME = "<reference mutagrad/mlp.py>"
+BACKWARD_SIDE = ("backward", "activation_backward", "update_parameters")
 TIMEOUT_FLOOR = 10.0  # seconds: the default time limit per mutant is never shorter
 TIMEOUT_FACTOR = 20  # default time limit: this many times the gate's reference check, if longer
 CHECKPOINT_SECONDS = 1.0  # at most this often, `checkpoint` gets the partial result
@@ -143,6 +144,17 @@ def _work(task):
     return run_mutant(payload, seed) if kind == "mutant" else run_reference(payload, seed)
 
 
+def _expected_work(task) -> int:
+    """Rough cost, to start the longest tasks first: a mutant that patches the forward side
+    cannot use the layered fast path (fastpath.py), so its checks run the plain loop.
+    Only the order of work changes; results are assembled in catalog order."""
+    kind, payload, _ = task
+    if kind == "reference":
+        return 1
+    slow = any(h.function not in BACKWARD_SIDE for h in payload.patch)
+    return len(payload.configs()) * (4 if slow else 1)
+
+
 def _settle(task, isolated: Isolated):
     """The record of a task whatever became of its process."""
     kind, payload, seed = task
@@ -180,7 +192,7 @@ def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: st
         gate = sanity_gate(seed, configs[0])
         limit = default_timeout(gate) if timeout is None else timeout
         done = {i: book.done[k] for i, k in enumerate(keys) if book is not None and k in book.done}
-        todo = [i for i in range(len(tasks)) if i not in done]
+        todo = sorted((i for i in range(len(tasks)) if i not in done), key=lambda i: -_expected_work(tasks[i]))
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
 
         def result() -> RunResult:
