@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .gradcheck import compare, component_order, confirm, grad_name, structural_problem
+from .gradcheck import compare, component_order, confirm, grad_name, structural_failure
 from .numeric import CONFIRM_STEPS, EPS, EPS_WIDE, Differences, finite_differences
 from .records import ComponentResult, Verdict
 
@@ -202,11 +202,9 @@ def check_point(line, grads: dict, parameters: dict, J0: float, *, seed: int, un
     for index, pname in enumerate(component_order(list(parameters))):
         name = grad_name(pname)
         g = grads.get(name)
-        problem = structural_problem(name, g, parameters[pname])
-        if problem is not None:
-            message, diagnosis = problem
-            results.append(ComponentResult(name=name, status=Verdict.FAIL, rel_error=None,
-                                           diagnosis=diagnosis, message=message, probe=probe))
+        failed = structural_failure(name, g, parameters[pname], probe)
+        if failed is not None:
+            results.append(failed)
             continue
         results.append(check_component(name, g, pname, line, J0, seed=seed, index=index,
                                        unit_roundoff=unit_roundoff, probe=probe, eps=eps, eps_wide=eps_wide))

@@ -72,6 +72,16 @@ def structural_problem(name: str, g, param: np.ndarray, allow_complex: bool = Fa
     return None
 
 
+def structural_failure(name: str, g, param: np.ndarray, probe: str = "") -> ComponentResult | None:
+    """A failed ComponentResult when g cannot be compared with its parameter at all, else None."""
+    problem = structural_problem(name, g, param)
+    if problem is None:
+        return None
+    message, diagnosis = problem
+    return ComponentResult(name=name, status=Verdict.FAIL, rel_error=None, diagnosis=diagnosis,
+                           message=message, probe=probe)
+
+
 def compare(name: str, g: np.ndarray, d: Differences, unit_roundoff: float = F64_ROUNDOFF,
             probe: str = "", eps: float = EPS, cost_noise: float = 0.0) -> ComponentResult:
     """Verdict on one component from its analytic gradient g and its finite differences d (taken at eps).
@@ -145,11 +155,9 @@ def check_point(cost, grads: dict, parameters: dict, unit_roundoff: float = F64_
     for index, pname in enumerate(component_order(list(parameters))):
         name = grad_name(pname)
         g = grads.get(name)
-        problem = structural_problem(name, g, parameters[pname])
-        if problem is not None:
-            message, diagnosis = problem
-            results.append(ComponentResult(name=name, status=Verdict.FAIL, rel_error=None,
-                                           diagnosis=diagnosis, message=message, probe=probe))
+        failed = structural_failure(name, g, parameters[pname], probe)
+        if failed is not None:
+            results.append(failed)
             continue
         if differences is not None:
             d = differences(pname, eps=eps, eps_wide=eps_wide)

@@ -1,8 +1,11 @@
 """Test helpers: the reference network as a checkable Model in any configuration."""
 import functools
 
+import pytest
+from click.testing import CliRunner
 
 from mutagrad import mlp
+from mutagrad.cli import cli, main
 from mutagrad.protocol import Model
 
 HIDDEN = ("relu", "leaky_relu", "tanh", "sigmoid")
@@ -21,3 +24,16 @@ def reference_model(hidden="relu", output="sigmoid", layer_dims=None, backward=N
         init_parameters=lambda seed: mlp.init_parameters(seed, dims, hidden),
         name=f"reference-{hidden}-{output}",
     )
+
+
+def invoke(*args):
+    """A mutagrad command through click's CliRunner."""
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def run_main(capsys, *args):
+    """Through main(), which turns mutagrad's errors into one line and exit code 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err

@@ -8,7 +8,13 @@ from autograd import grad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mutagrad.catalog import BUILTIN, Expect, load_catalog, load_file, resolve_components
+from mutagrad.catalog import (
+    BUILTIN,
+    Expect,
+    load_catalog,
+    load_file,
+    resolve_components,
+)
 from mutagrad.configs import CONFIGS, suits
 from mutagrad.errors import CatalogError
 from mutagrad.gradcheck import component_order

@@ -3,41 +3,27 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from mutagrad.cli import cli, main
+from helpers import invoke, run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args))
-
-
-def run_main(capsys, *args):
-    """Through main(), which turns mutagrad's errors into one line and exit code 2."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
-
-
 def test_correct_model_passes_with_exit_0():
-    result = run("check", str(EXAMPLES / "course_model.py"))
+    result = invoke("check", str(EXAMPLES / "course_model.py"))
     assert result.exit_code == 0, result.output
     assert "PASS" in result.output
 
 
 def test_buggy_model_fails_with_exit_1_and_names_the_component():
-    result = run("check", str(EXAMPLES / "buggy_model.py"))
+    result = invoke("check", str(EXAMPLES / "buggy_model.py"))
     assert result.exit_code == 1
     assert "localized: dW2" in result.output
     assert "hint: dW2 is the first wrong gradient" in result.output
 
 
 def test_json_output_has_verdict_localized_and_components_in_backprop_order():
-    result = run("check", str(EXAMPLES / "buggy_model.py"), "--json")
+    result = invoke("check", str(EXAMPLES / "buggy_model.py"), "--json")
     data = json.loads(result.output)
     assert data["verdict"] == "fail"
     assert data["localized"] == "dW2"
@@ -47,7 +33,7 @@ def test_json_output_has_verdict_localized_and_components_in_backprop_order():
 
 
 def test_reference_module_is_itself_a_model_file():
-    result = run("check", str(ROOT / "mutagrad" / "mlp.py"), "--json")
+    result = invoke("check", str(ROOT / "mutagrad" / "mlp.py"), "--json")
     assert result.exit_code == 0
     assert [p["name"] for p in json.loads(result.output)["probes"]] == ["initial", "moved", "lambd", "dropout"]
 
@@ -56,11 +42,11 @@ def test_layers_option_overrides_layer_dims(tmp_path):
     source = (EXAMPLES / "course_model.py").read_text().replace("LAYER_DIMS = [4, 5, 3, 1]", "")
     f = tmp_path / "nodims.py"
     f.write_text(source)
-    assert run("check", str(f), "--layers", "4,5,3,1").exit_code == 0
+    assert invoke("check", str(f), "--layers", "4,5,3,1").exit_code == 0
 
 
 def test_pinned_options_are_used():
-    data = json.loads(run("check", str(ROOT / "mutagrad" / "mlp.py"), "--json", "--lambd", "0.2",
+    data = json.loads(invoke("check", str(ROOT / "mutagrad" / "mlp.py"), "--json", "--lambd", "0.2",
                           "--keep-prob", "0.9", "--seed", "3").output)
     assert [p["name"] for p in data["probes"]] == ["initial", "moved"]
     assert all(p["lambd"] == 0.2 and p["keep_prob"] == 0.9 for p in data["probes"])

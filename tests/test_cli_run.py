@@ -2,22 +2,7 @@
 import json
 import textwrap
 
-import pytest
-from click.testing import CliRunner
-
-from mutagrad.cli import cli, main
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, list(args))
-
-
-def run_main(capsys, *args):
-    """Through main(), which turns mutagrad's errors into one line and exit code 2."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
+from helpers import invoke, run_main
 
 
 def user_catalog(tmp_path, expect="detected", patch=("dZL = AL - Y", "dZL = Y - AL")):

@@ -4,15 +4,14 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from helpers import OUTPUT_DIMS, reference_model
+from test_gradcheck import broken
 
 from mutagrad.cli import cli
 from mutagrad.complex_step import ComplexStepUnavailable
 from mutagrad.errors import MutagradError
 from mutagrad.protocol import Model, check_model
 from mutagrad.records import Verdict
-
-from helpers import OUTPUT_DIMS, reference_model
-from test_gradcheck import broken
 
 EXAMPLES = __file__.rsplit("/", 2)[0] + "/examples"
 

@@ -1,13 +1,12 @@
 """Diagnosis: every simple mistake pattern is named, blind, from g, the numeric estimate and theta."""
 import numpy as np
 import pytest
+from helpers import reference_model
+from test_gradcheck import broken
 
 from mutagrad.diagnose import Context, diagnose
 from mutagrad.protocol import check_model
 from mutagrad.records import Verdict
-
-from helpers import reference_model
-from test_gradcheck import broken
 
 M, KEEP, LAMBD = 10, 0.8, 0.7
 CONTEXT = Context(lambd=LAMBD, keep_prob=KEEP, m=M)

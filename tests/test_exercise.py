@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from click.testing import CliRunner
+from helpers import invoke, run_main
 
 from mutagrad import grading
 from mutagrad.catalog import Entry, builtin_catalog, load_catalog
 from mutagrad.classroom import folder_name, make_class, read_roster
-from mutagrad.cli import cli, main
 from mutagrad.errors import MutagradError, UserCodeError
 from mutagrad.exercise import (
     EXERCISE_FILE,
@@ -39,17 +38,6 @@ CATALOG = load_catalog()
 GRADIENT_BUGS = [e for e in CATALOG.entries if e.detectable]
 BENDABLE = "missing-lambda-over-m-term"  # backward drops lambd/m W; the bent fix drops the penalty from the cost
 PENALTY = "return loss + lambd / (2 * m) * l2"
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def run_main(capsys, *args):
-    with pytest.raises(SystemExit) as exit_info:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
 
 
 def one_entry_catalog(tmp_path, mutant_id, drop=()):

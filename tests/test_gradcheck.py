@@ -3,13 +3,12 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import HIDDEN, OUTPUT_DIMS, reference_model
 
 from mutagrad.errors import ProtocolError
 from mutagrad.gradcheck import component_order
 from mutagrad.protocol import Model, check_model
 from mutagrad.records import Verdict
-
-from helpers import HIDDEN, OUTPUT_DIMS, reference_model
 
 COMPONENTS = ["dW3", "db3", "dW2", "db2", "dW1", "db1"]
 

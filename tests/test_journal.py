@@ -11,7 +11,14 @@ import pytest
 from mutagrad import runner
 from mutagrad.catalog import load_catalog
 from mutagrad.configs import CONFIGS, REFERENCE_SEEDS
-from mutagrad.journal import JOURNAL_NAME, Journal, JournalError, decode, encode, run_identity
+from mutagrad.journal import (
+    JOURNAL_NAME,
+    Journal,
+    JournalError,
+    decode,
+    encode,
+    run_identity,
+)
 from mutagrad.report.json_report import render_json, to_dict
 
 CATALOG = load_catalog()

@@ -6,8 +6,17 @@ import pytest
 
 from mutagrad import mlp
 from mutagrad.catalog import load_catalog
-from mutagrad.mutate import (Hunk, PatchError, apply_hunk, apply_patch, build_module, entry_diff,
-                             function_span, mutant_module, reference_source)
+from mutagrad.mutate import (
+    Hunk,
+    PatchError,
+    apply_hunk,
+    apply_patch,
+    build_module,
+    entry_diff,
+    function_span,
+    mutant_module,
+    reference_source,
+)
 
 REFERENCE = reference_source()
 

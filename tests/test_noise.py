@@ -5,6 +5,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from helpers import HIDDEN, OUTPUT_DIMS, reference_model
 
 from mutagrad import mlp
 from mutagrad.cli import cli
@@ -12,8 +13,6 @@ from mutagrad.gradcheck import FAIL_MARGIN, WORRY_REL
 from mutagrad.protocol import Model, check_model
 from mutagrad.records import Verdict
 from mutagrad.report.check_text import plain_text
-
-from helpers import HIDDEN, OUTPUT_DIMS, reference_model
 
 FALSE_ALARM_SEEDS = 50
 DEPTHS = {  # three depths per output layer; the false-alarm test cycles through them by seed

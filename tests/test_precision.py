@@ -3,12 +3,11 @@ import functools
 
 import numpy as np
 import pytest
+from helpers import reference_model
 
 from mutagrad import mlp, precision
 from mutagrad.protocol import Evaluator, Model, check_model, own_parameters
 from mutagrad.records import Verdict
-
-from helpers import reference_model
 
 INCONCLUSIVE = "computes in float32: the check is inconclusive at this eps; cast to float64"
 

@@ -3,13 +3,12 @@ import json
 
 import numpy as np
 import pytest
+from helpers import reference_model
+from test_gradcheck import COMPONENTS, broken
 
 from mutagrad.protocol import Model, check_model
 from mutagrad.report.check_text import plain_text
 from mutagrad.taylor import RIGHT_ORDER, STEPS, observed_order, taylor_test
-
-from helpers import reference_model
-from test_gradcheck import COMPONENTS, broken
 
 F64_ROUNDOFF = 2.0 ** -53
 
