@@ -77,7 +77,7 @@ def check_file(path: str | os.PathLike, *, layers: Sequence[int] | str | None = 
 
 def run_catalog(catalog: str | os.PathLike | None = None, ids: Iterable[str] | str | None = None,
                 category: Iterable[str] | str | None = None, jobs: int | None = None, *,
-                seed: int = 0) -> RunResult:
+                seed: int = 0, timeout: float | None = None, memory_mb: int | None = None) -> RunResult:
     """Plant every selected catalogued bug in the reference network and check each one blind.
 
     Args:
@@ -86,6 +86,8 @@ def run_catalog(catalog: str | os.PathLike | None = None, ids: Iterable[str] | s
         category: a category, or several, to run.
         jobs: worker processes; None for one per core.
         seed: seed of every check.
+        timeout: seconds per mutant before it is recorded as a timeout (None: 20x the reference's check).
+        memory_mb: memory limit of each mutant's process (None: the CLI's default).
 
     Returns:
         The RunResult: the sanity gate, every mutant's result in catalog order, the reference runs.
@@ -95,10 +97,17 @@ def run_catalog(catalog: str | os.PathLike | None = None, ids: Iterable[str] | s
 
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1):
         raise MutagradError(f"jobs={jobs!r}: must be a whole number >= 1 (or None for one per core)")
+    from .isolate import DEFAULT_MEMORY_MB
+
     seed = _seed(seed)
+    if timeout is not None and not (_is_number(timeout) and timeout > 0):
+        raise MutagradError(f"timeout={timeout!r}: must be a number of seconds > 0 (or None)")
+    if memory_mb is not None and (not isinstance(memory_mb, numbers.Integral) or memory_mb < 1):
+        raise MutagradError(f"memory_mb={memory_mb!r}: must be a whole number of MB >= 1 (or None)")
     chosen = load_catalog(catalog)
     entries = chosen.select(ids=_names(ids), categories=_names(category))
-    return run_campaign(entries, seed=seed, jobs=jobs, catalog=chosen.source)
+    return run_campaign(entries, seed=seed, jobs=jobs, catalog=chosen.source, timeout=timeout,
+                        memory_mb=DEFAULT_MEMORY_MB if memory_mb is None else memory_mb)
 
 
 def _names(value) -> tuple[str, ...]:

@@ -230,8 +230,15 @@ def test_run_result_to_dict_is_the_cli_report_json(campaign, tmp_path):
 
 @pytest.mark.parametrize("options, named", [
     ({"category": "no-such-category"}, "no-such-category"), ({"ids": ["no-such-id"]}, "no-such-id"),
-    ({"jobs": 0}, "jobs="),
+    ({"jobs": 0}, "jobs="), ({"timeout": -1}, "timeout="), ({"memory_mb": 0.5}, "memory_mb="),
 ])
 def test_run_catalog_rejects_a_bad_selection_before_running(options, named):
     with pytest.raises(mutagrad.MutagradError, match=named):
         mutagrad.run_catalog(**options)
+
+
+def test_run_catalog_timeout_records_a_hanging_mutant():
+    hostile = Path(__file__).resolve().parent / "hostile" / "hostile.yaml"
+    result = mutagrad.run_catalog(hostile, ids=["hostile-infinite-loop"], jobs=1, timeout=1.0)
+    assert [m.outcome.value for m in result.mutants] == ["timeout"]
+    assert result.exit_code == 1
