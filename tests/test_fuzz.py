@@ -55,7 +55,7 @@ def mutated(draw, text: str, pieces) -> str:
     return source
 
 
-def loads_or_mutagrad_error(load, path):
+def assert_loads_or_mutagrad_error(load, path):
     try:
         load(path)
     except MutagradError as exc:
@@ -69,7 +69,7 @@ def loads_or_mutagrad_error(load, path):
 def test_random_text_as_a_catalog(tmp_path, text):
     path = tmp_path / "fuzz.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    loads_or_mutagrad_error(lambda p: load_file(p, REFERENCE), path)
+    assert_loads_or_mutagrad_error(lambda p: load_file(p, REFERENCE), path)
 
 
 @FUZZ
@@ -77,7 +77,7 @@ def test_random_text_as_a_catalog(tmp_path, text):
 def test_mutated_catalog_files(tmp_path, text):
     path = tmp_path / "fuzz.yaml"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
-    loads_or_mutagrad_error(lambda p: load_file(p, REFERENCE), path)
+    assert_loads_or_mutagrad_error(lambda p: load_file(p, REFERENCE), path)
 
 
 @FUZZ
@@ -85,7 +85,7 @@ def test_mutated_catalog_files(tmp_path, text):
 def test_random_bytes_as_a_catalog(tmp_path, data):
     path = tmp_path / "fuzz.yaml"
     path.write_bytes(data)
-    loads_or_mutagrad_error(lambda p: load_file(p, REFERENCE), path)
+    assert_loads_or_mutagrad_error(lambda p: load_file(p, REFERENCE), path)
 
 
 # --- the model-file loader --------------------------------------------------------------------
@@ -95,7 +95,7 @@ def test_random_bytes_as_a_catalog(tmp_path, data):
 def test_random_text_as_a_model_file(tmp_path, text):
     path = tmp_path / "model.py"
     path.write_text(text, encoding="utf-8")
-    loads_or_mutagrad_error(load_model, path)
+    assert_loads_or_mutagrad_error(load_model, path)
 
 
 @FUZZ
@@ -103,4 +103,4 @@ def test_random_text_as_a_model_file(tmp_path, text):
 def test_mutated_model_files(tmp_path, text):
     path = tmp_path / "model.py"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
-    loads_or_mutagrad_error(load_model, path)
+    assert_loads_or_mutagrad_error(load_model, path)
