@@ -50,7 +50,7 @@ def check(forward: Callable, backward: Callable, parameters: dict, X: Any, Y: An
 def check_file(path: str | os.PathLike, *, layers: Sequence[int] | str | None = None,
                lambd: float | None = None, keep_prob: float | None = None, seed: int = 0,
                method: str = "central", mode: str = "auto") -> CheckResult:
-    """Check a model file, exactly as `mutagrad check FILE` does.
+    """Check a model file with the protocol of `mutagrad check FILE`, in this process (no time or memory limit).
 
     Args:
         path: a model file defining forward, backward and LAYER_DIMS (see the README).

@@ -17,10 +17,6 @@ from .report.console import make_console
 SEED_HELP = "Seed for data, parameters, moved points and dropout masks."
 
 
-class Exit(Exception):
-    pass
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mutagrad")
 def cli():
@@ -204,7 +200,7 @@ def show(mutant_id, catalog):
 @cli.command()
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder for sensitivity.md, sensitivity.json and sensitivity.png.")
-@click.option("--seed", type=int, default=0, show_default=True, help="First seed of the reference runs.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="First seed of the reference runs.")
 @click.option("--seeds", type=click.IntRange(min=1), default=4, show_default=True, help="Seeds per configuration.")
 def sensitivity(out, seed, seeds):
     """Measure each checking method: the smallest planted error it detects, with no false alarm."""
@@ -212,7 +208,10 @@ def sensitivity(out, seed, seeds):
     from .sensitivity import sweep
 
     summary = sweep(seed=seed, seeds=seeds)
-    paths = write(summary, out)
+    try:
+        paths = write(summary, out)
+    except OSError as exc:
+        raise MutagradError(f"--out {out}: cannot write the sensitivity report: {exc}") from exc
     click.echo(markdown(summary))
     click.echo("wrote " + ", ".join(str(p) for p in paths))
 
@@ -248,7 +247,7 @@ def exercise_new(out, seed, category, difficulty, catalog):
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.argument("component")
 def exercise_answer(folder, component):
-    """Is COMPONENT (e.g. dW2) the first wrong gradient of the exercise in FOLDER? Exit 0 if so, 1 if not."""
+    """Is COMPONENT (dW2, say) the first wrong gradient of the exercise in FOLDER? Exit 0 if so, 1 if not."""
     from .exercise import answer
 
     right, message = answer(folder, component)

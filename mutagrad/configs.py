@@ -55,6 +55,6 @@ def suits(config: Config, requires, min_depth: int = 1) -> bool:
             and (not requires.square_hidden or config.square_hidden))
 
 
-def configs_for(requires, min_depth: int = 1, configs=CONFIGS) -> tuple[Config, ...]:
+def configs_for(requires, min_depth: int = 1) -> tuple[Config, ...]:
     """The first MAX_CONFIGS_PER_MUTANT configurations, in list order, that suit `requires`."""
-    return tuple(c for c in configs if suits(c, requires, min_depth))[:MAX_CONFIGS_PER_MUTANT]
+    return tuple(c for c in CONFIGS if suits(c, requires, min_depth))[:MAX_CONFIGS_PER_MUTANT]

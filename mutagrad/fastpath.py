@@ -22,12 +22,11 @@ import inspect
 import numpy as np
 
 from .layered import MEMORY_BUDGET, LayeredCost  # noqa: F401 (MEMORY_BUDGET: re-exported)
+from .configs import HIDDEN, OUTPUTS
 
 SELF_CHECK_RTOL = 1e-12  # the fast cost must match the model's forward this closely
 SELF_CHECK_POINTS = 1  # random points besides the probe point and the path's point
 SELF_CHECK_SPREAD = 0.1  # ... at theta + SPREAD * max(rms, 0.1) * outer(u, v), u, v ~ U(-1, 1)
-HIDDEN = ("relu", "leaky_relu", "tanh", "sigmoid")
-OUTPUT = ("sigmoid", "softmax", "linear")
 
 
 def reference_config(forward) -> tuple[str, str] | None:
@@ -42,7 +41,7 @@ def reference_config(forward) -> tuple[str, str] | None:
     except (TypeError, ValueError):
         return None
     config = []
-    for name, known in (("hidden", HIDDEN), ("output", OUTPUT)):
+    for name, known in (("hidden", HIDDEN), ("output", OUTPUTS)):
         param = sig.parameters.get(name)
         value = keywords.get(name, None if param is None else param.default)
         if param is None or value not in known:

@@ -34,18 +34,6 @@ class Differences:
     cost_scale: float  # max |J| seen, for the round-off model
 
 
-class CostCounter:
-    """Wraps a cost function of a parameter dict and counts its calls."""
-
-    def __init__(self, cost):
-        self.cost = cost
-        self.calls = 0
-
-    def __call__(self, parameters) -> float:
-        self.calls += 1
-        return self.cost(parameters)
-
-
 def finite_differences(cost, parameters: dict, name: str,
                        eps: float = EPS, eps_wide: float = EPS_WIDE) -> Differences:
     """Differences of `cost` along every entry of parameters[name] (perturbed in place, restored)."""
