@@ -93,9 +93,12 @@ def run_each(calls: Iterable[tuple[Callable, tuple]], *, jobs: int = 1, timeout:
     selector = selectors.DefaultSelector()
 
     def stop_reading(child: _Child) -> None:
-        del running[child.fd]
-        selector.unregister(child.fd)
-        os.close(child.fd)
+        # Tolerant of a Ctrl-C that landed between the steps of starting or stopping a child.
+        running.pop(child.fd, None)
+        with contextlib.suppress(KeyError, ValueError):
+            selector.unregister(child.fd)
+        with contextlib.suppress(OSError):
+            os.close(child.fd)
 
     try:
         while pending or running or dying:

@@ -209,15 +209,18 @@ def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: st
             with contextlib.closing(results):  # on any exit, kill the children still running
                 for j, isolated in results:
                     i = todo[j]
-                    done[i] = _settle(tasks[i], isolated)
-                    if book is not None:
-                        book.record(keys[i], done[i])
+                    record = _settle(tasks[i], isolated)
+                    if book is not None:  # journal first: a report never holds a result the journal lacks
+                        book.record(keys[i], record)
+                    done[i] = record
                     if progress is not None:
                         progress(tasks[i][0], done[i], len(done), len(tasks))
                     if checkpoint is not None and time.monotonic() - last >= CHECKPOINT_SECONDS:
                         checkpoint(result())
                         last = time.monotonic()
         except KeyboardInterrupt:
+            if book is not None:  # a result journaled just before the interrupt belongs in the report too
+                done.update((i, book.done[k]) for i, k in enumerate(keys) if k in book.done and i not in done)
             raise CampaignInterrupted(result()) from None
         return result()
 
