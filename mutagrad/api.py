@@ -68,7 +68,7 @@ def check_file(path: str | os.PathLike, *, layers: Sequence[int] | str | None = 
     from .protocol import check_model
 
     _check_hyperparameters(lambd, keep_prob)
-    dims = parse_layers(layers) if isinstance(layers, str) else _layer_dims(layers)
+    dims = None if layers is None else parse_layers(layers, option="layers=")
     options = _checker_options(method, mode)
     model = load_model(path, layers=dims)
     return check_model(model, seed=_seed(seed), lambd=lambd, keep_prob=keep_prob,
@@ -135,24 +135,10 @@ def _seed(seed) -> int:
     return int(seed)
 
 
-def _layer_dims(layers) -> tuple[int, ...] | None:
-    if layers is None:
-        return None
-    try:
-        dims = tuple(int(d) for d in layers)
-    except (TypeError, ValueError):
-        raise MutagradError(f"layers={layers!r}: expected layer sizes such as [4, 5, 3, 1]") from None
-    if len(dims) < 2 or min(dims) < 1:
-        raise MutagradError(f"layers={layers!r}: need at least two positive sizes")
-    return dims
-
 
 def _checker_options(method: str, mode: str) -> dict:
-    """Validate method and mode, naming the option in the error."""
-    from .directional import MODES
-    from .protocol import METHODS
+    """Validate method and mode before any user code runs."""
+    from .protocol import validate_options
 
-    for name, value, known in (("method", method, METHODS), ("mode", mode, MODES)):
-        if value not in known:
-            raise MutagradError(f"{name}={value!r}: unknown; choose one of: {', '.join(known)}")
+    validate_options(method, mode)
     return {"method": method, "mode": mode}

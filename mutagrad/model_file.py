@@ -68,14 +68,15 @@ def load_module(path, label: str | None = None):
     return module
 
 
-def parse_layers(text: str) -> tuple[int, ...]:
-    """'4,5,3,1' -> (4, 5, 3, 1)."""
+def parse_layers(layers, option: str = "--layers ") -> tuple[int, ...]:
+    """'4,5,3,1' or [4, 5, 3, 1] -> (4, 5, 3, 1); errors name the option ('--layers ' or 'layers=')."""
     try:
-        dims = tuple(int(x) for x in text.split(","))
-    except ValueError:
-        raise MutagradError(f"--layers {text!r}: expected whole numbers separated by commas, e.g. 4,5,3,1") from None
+        parts = layers.split(",") if isinstance(layers, str) else layers
+        dims = tuple(int(x) for x in parts)
+    except (TypeError, ValueError):
+        raise MutagradError(f"{option}{layers!r}: expected whole numbers, e.g. 4,5,3,1") from None
     if len(dims) < 2 or min(dims) < 1:
-        raise MutagradError(f"--layers {text!r}: need at least two positive sizes")
+        raise MutagradError(f"{option}{layers!r}: need at least two positive sizes")
     return dims
 
 

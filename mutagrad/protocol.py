@@ -269,6 +269,13 @@ def check_layer_dims(model: Model, parameters: dict) -> None:
                             f"{L} layers, but there is a {extra[-1]}")
 
 
+def validate_options(method: str, mode: str) -> None:
+    """Raise ProtocolError, naming the option, for an unknown method or mode."""
+    for name, value, known in (("method", method, METHODS), ("mode", mode, directional.MODES)):
+        if value not in known:
+            raise ProtocolError(f"{name}={value!r}: unknown; choose one of: {', '.join(known)}")
+
+
 def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=None, Y=None,
                 parameters=None, config: dict | None = None, method: str = "central",
                 taylor: bool = True, mode: str = "auto") -> CheckResult:
@@ -279,10 +286,7 @@ def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=No
     "exhaustive", "directional" or "auto" (by parameter count, directional.AUTO_EXHAUSTIVE_MAX).
     """
     validate_signatures(model)
-    if method not in METHODS:
-        raise ProtocolError(f"method={method!r}: unknown; choose one of: {', '.join(METHODS)}")
-    if mode not in directional.MODES:
-        raise ProtocolError(f"mode={mode!r}: unknown; choose one of: {', '.join(directional.MODES)}")
+    validate_options(method, mode)
     state = np.random.get_state()
     try:
         if X is None or Y is None:

@@ -4,14 +4,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .console import make_console
 from ..records import CheckResult, Verdict
+from .console import make_console
+from .fmt import num as _fmt
 
 STYLE = {Verdict.PASS: "green", Verdict.WARN: "yellow", Verdict.FAIL: "bold red"}
-
-
-def _fmt(x, spec=".2e"):
-    return "-" if x is None else format(x, spec)
 
 
 def check_table(result: CheckResult, title: str = "") -> Table:

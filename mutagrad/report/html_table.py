@@ -10,6 +10,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ..records import CheckResult, Verdict, worst
+from .fmt import num as _num
 
 if TYPE_CHECKING:
     from ..results import ConfigRun, RunResult
@@ -39,10 +40,6 @@ def tag(text: str, colour: str, css_class: str) -> str:
 
 def badge(status: Verdict) -> str:
     return tag(status.value, COLOUR[status], status.value)
-
-
-def _num(x, spec: str) -> str:
-    return "-" if x is None else format(x, spec)
 
 
 def _table(columns, rows) -> str:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from ..results import ConfigRun, MutantResult, Outcome, RunResult
+from .fmt import num as _sci
+from .fmt import pct as _pct
 
 MARK = {Outcome.DETECTED: "detected", Outcome.SURVIVED: "**SURVIVED**", Outcome.CLEAN: "clean",
         Outcome.FALSE_ALARM: "**FALSE ALARM**", Outcome.ERROR: "**ERROR**", Outcome.TIMEOUT: "**TIMEOUT**",
@@ -152,14 +154,6 @@ def _verdict(r: ConfigRun) -> str:
     if r.error:
         return f"could not be checked ({r.error})"
     return "passes" if not r.detected else f"fails ({r.localized or r.raised})"
-
-
-def _pct(rate) -> str:
-    return "n/a" if rate is None else f"{100 * rate:.1f}%"
-
-
-def _sci(x) -> str:
-    return "-" if x is None else f"{x:.2e}"
 
 
 def _cell(text: str) -> str:

@@ -9,8 +9,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .console import make_console
 from ..results import MutantResult, Outcome, RunResult
+from .console import make_console
+from .fmt import pct as _pct
 
 STYLE = {Outcome.DETECTED: "green", Outcome.CLEAN: "green", Outcome.SURVIVED: "bold red",
          Outcome.FALSE_ALARM: "bold red", Outcome.ERROR: "bold red", Outcome.TIMEOUT: "bold red",
@@ -97,7 +98,3 @@ def _localized(m: MutantResult) -> Text:
         return Text("-")
     right = m.detectable and m.localized_correctly
     return Text(m.localized or "?", style="green" if right else "bold red")
-
-
-def _pct(rate) -> str:
-    return "n/a" if rate is None else f"{100 * rate:.1f}%"
