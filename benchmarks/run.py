@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python benchmarks/run.py` from a checkout
 
 from benchmarks.course import THRESHOLD, gradient_check_n
-from mutagrad import fastpath, mlp
-from mutagrad.protocol import Model, check_model, moved_point, own_parameters, run_probe
+from mutagrad.check import fastpath
+from mutagrad import mlp
+from mutagrad.check.protocol import Model, check_model, moved_point, own_parameters, run_probe
 
 NETWORKS = [  # name, layer sizes, m, output
     ("4-5-3-1", [4, 5, 3, 1], 10, "sigmoid"),
@@ -170,7 +171,7 @@ def torch_rows(name, X, Y, point, output):
 def campaign_row():
     """Wall time of `mutagrad run --all`, if this version has the runner."""
     import importlib.util
-    if importlib.util.find_spec("mutagrad.runner") is None:
+    if importlib.util.find_spec("mutagrad.campaign.runner") is None:
         return row("catalog", "mutagrad run --all", None, None, note="not available in this version")
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()

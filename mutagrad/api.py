@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import MutagradError
-from .records import CheckResult
+from .records.check import CheckResult
 
 if TYPE_CHECKING:
-    from .results import RunResult
+    from .records.campaign import RunResult
 
 # The checker is imported inside the functions: `import mutagrad` runs at every pytest
 # start-up (through the plugin), so it stays free of numpy.
@@ -36,7 +36,7 @@ def check(forward: Callable, backward: Callable, parameters: dict, X: Any, Y: An
     Returns:
         The CheckResult: verdict, localized component, per-component errors and diagnoses.
     """
-    from .protocol import Model, check_model
+    from .check.protocol import Model, check_model
 
     for name, value in (("parameters", parameters), ("X", X), ("Y", Y)):
         if value is None:
@@ -64,8 +64,8 @@ def check_file(path: str | os.PathLike, *, layers: Sequence[int] | str | None = 
     Returns:
         The CheckResult; its to_dict() is the JSON of `mutagrad check FILE --json`.
     """
-    from .model_file import load_model, parse_layers
-    from .protocol import check_model
+    from .check.model_file import load_model, parse_layers
+    from .check.protocol import check_model
 
     _check_hyperparameters(lambd, keep_prob)
     dims = None if layers is None else parse_layers(layers, option="layers=")
@@ -92,12 +92,12 @@ def run_catalog(catalog: str | os.PathLike | None = None, ids: Iterable[str] | s
     Returns:
         The RunResult: the sanity gate, every mutant's result in catalog order, the reference runs.
     """
-    from .catalog import load_catalog
-    from .runner import run_campaign
+    from .campaign.catalog import load_catalog
+    from .campaign.runner import run_campaign
 
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1):
         raise MutagradError(f"jobs={jobs!r}: must be a whole number >= 1 (or None for one per core)")
-    from .isolate import DEFAULT_MEMORY_MB
+    from .execution.isolate import DEFAULT_MEMORY_MB
 
     seed = _seed(seed)
     if timeout is not None and not (_is_number(timeout) and timeout > 0):
@@ -138,7 +138,7 @@ def _seed(seed) -> int:
 
 def _checker_options(method: str, mode: str) -> dict:
     """Validate method and mode before any user code runs."""
-    from .protocol import validate_options
+    from .check.protocol import validate_options
 
     validate_options(method, mode)
     return {"method": method, "mode": mode}

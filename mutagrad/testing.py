@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from .api import check
-from .records import CheckResult, Verdict
+from .records.check import CheckResult, Verdict
 from .report.check_text import render_check
 
 MESSAGE_WIDTH = 120  # the table's width in the message; the hint is never wrapped

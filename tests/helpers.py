@@ -1,13 +1,17 @@
 """Test helpers: the reference network as a checkable Model in any configuration."""
 import functools
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from mutagrad import mlp
 from mutagrad.cli import cli, main
-from mutagrad.protocol import Model
+from mutagrad.check.protocol import Model
 
+TESTS = Path(__file__).resolve().parent  # tests/: models/ and hostile/ hold test inputs
+ROOT = TESTS.parent
+EXAMPLES = ROOT / "examples"
 HIDDEN = ("relu", "leaky_relu", "tanh", "sigmoid")
 OUTPUT_DIMS = {"sigmoid": [4, 5, 3, 1], "softmax": [4, 5, 3, 3], "linear": [4, 5, 3, 2]}
 

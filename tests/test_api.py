@@ -11,7 +11,7 @@ import mutagrad
 from mutagrad.cli import cli
 from mutagrad.mlp import backward, forward, init_parameters, make_data
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from helpers import EXAMPLES, TESTS  # noqa: E402
 
 
 def backward_dW2_doubled(X, Y, cache, lambd=0.0, keep_prob=1.0):
@@ -238,7 +238,7 @@ def test_run_catalog_rejects_a_bad_selection_before_running(options, named):
 
 
 def test_run_catalog_timeout_records_a_hanging_mutant():
-    hostile = Path(__file__).resolve().parent / "hostile" / "hostile.yaml"
+    hostile = TESTS / "hostile" / "hostile.yaml"
     result = mutagrad.run_catalog(hostile, ids=["hostile-infinite-loop"], jobs=1, timeout=1.0)
     assert [m.outcome.value for m in result.mutants] == ["timeout"]
     assert result.exit_code == 1

@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mutagrad.catalog import load_file
+from mutagrad.campaign.catalog import load_file
 from mutagrad.errors import MutagradError
-from mutagrad.model_file import load_model
-from mutagrad.mutate import reference_source
+from mutagrad.check.model_file import load_model
+from mutagrad.campaign.mutate import reference_source
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG_TEXT = (ROOT / "mutants" / "dropout.yaml").read_text()

@@ -86,6 +86,6 @@ def test_the_plugin_is_registered_and_documents_its_option(pytester):
 
 def test_loading_the_plugin_imports_neither_numpy_nor_the_checker():
     code = ("import sys, mutagrad.pytest_plugin; "
-            "print(sorted(m for m in ('numpy', 'mutagrad.protocol', 'rich') if m in sys.modules))")
+            "print(sorted(m for m in ('numpy', 'mutagrad.check.protocol', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from ..records import CheckResult, Verdict
+from ..records.check import CheckResult, Verdict
 from .console import make_console
 from .fmt import num as _fmt
 

@@ -8,7 +8,6 @@ pyplot state) and inlined as base64 PNG; there is no script and no external reso
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import math
 from html import escape
@@ -16,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..mutate import apply_hunk, reference_source, unified_diff
-from ..records import Verdict
-from ..results import MutantResult, Outcome, RunResult
+from ..records.check import Verdict
+from ..records.campaign import MutantResult, Outcome, RunResult
 from .html_table import COLOUR, OUTCOME_COLOUR, _column_key, _layered, _pct, badge, tag
 
 FLOOR = 1e-12  # the colour scale's bottom: below any real mismatch, about the round-off of a right gradient
@@ -170,27 +168,27 @@ def _runs_table(m: MutantResult) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _details(m: MutantResult, entry, reference: str) -> str:
+def _details(m: MutantResult, detail: tuple[str, str] | None) -> str:
     outcome = tag(m.outcome.value.replace("_", " "), OUTCOME_COLOUR[m.outcome.value], m.outcome.value)
     where = f" &rarr; {escape(m.localized)}" if m.flagged and m.localized else ""
     parts = [f"<summary><b>{escape(m.id)}</b> {outcome}{where} &nbsp;{escape(m.title)}</summary>"]
-    if entry is not None:
-        parts.append(f"<p>{escape(entry.description)}</p>")
+    if detail is not None:
+        parts.append(f"<p>{escape(detail[0])}</p>")
     if m.reason:
         parts.append(f'<p class="note">not a gradient bug: {escape(m.reason)}</p>')
     if m.error:
         parts.append(f'<p style="color:{COLOUR[Verdict.FAIL]}">error: {escape(m.error)}</p>')
     parts.append(_runs_table(m))
-    if entry is not None:
-        mutant = functools.reduce(lambda text, hunk: apply_hunk(text, hunk), entry.patch, reference)
-        parts.append(_diff_html(unified_diff(reference, mutant, entry.id)))  # the catalog checked it compiles
+    if detail is not None:
+        parts.append(_diff_html(detail[1]))
     return f'<details id="mutant-{escape(m.id)}">{"".join(parts)}</details>'
 
 
-def render_html(result: RunResult, catalog=None, sensitivity_png: bytes | None = None) -> str:
-    """report.html's text; `catalog` supplies each mutant's description and diff."""
+def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = None,
+                sensitivity_png: bytes | None = None) -> str:
+    """report.html's text; `details` maps a mutant id to its description and diff (Catalog.details())."""
     s = result.summary
-    entries = {e.id: e for e in catalog.entries} if catalog is not None else {}
+    details = details or {}
     verdict = badge(Verdict.PASS if result.ok else Verdict.FAIL)
     facts = [("sanity gate", "passed" if result.gate.passed else "FAILED"),
              ("detection rate", _pct(s.detected, s.detectable)),
@@ -219,8 +217,7 @@ def render_html(result: RunResult, catalog=None, sensitivity_png: bytes | None =
                  f'<img id="sensitivity" alt="detection rate against error size" src="data:image/png;base64,{data}">',
                  '<p class="note">From <code>mutagrad sensitivity</code> (sensitivity.md has the table).</p>']
     body += ["<h2>Every mutant: diagnosis and diff</h2>"]
-    reference = reference_source()
-    body += [_details(m, entries.get(m.id), reference) for m in result.mutants]
+    body += [_details(m, details.get(m.id)) for m in result.mutants]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>mutagrad run report</title>{STYLE}</head><body>{''.join(body)}</body></html>\n")
@@ -241,8 +238,8 @@ def sensitivity_plot(out_dir) -> bytes | None:
     return None
 
 
-def write_html(result: RunResult, out_dir, catalog=None) -> Path:
+def write_html(result: RunResult, out_dir, details: dict[str, tuple[str, str]] | None = None) -> Path:
     """Write out_dir/report.html (with the sensitivity plot when out_dir has one)."""
     path = Path(out_dir) / "report.html"
-    path.write_text(render_html(result, catalog, sensitivity_plot(out_dir)), encoding="utf-8")
+    path.write_text(render_html(result, details, sensitivity_plot(out_dir)), encoding="utf-8")
     return path

@@ -9,11 +9,11 @@ import re
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..records import CheckResult, Verdict, worst
+from ..records.check import CheckResult, Verdict, worst
 from .fmt import num as _num
 
 if TYPE_CHECKING:
-    from ..results import ConfigRun, RunResult
+    from ..records.campaign import ConfigRun, RunResult
 
 # GitHub's palette: readable on light and dark notebook themes.
 COLOUR = {Verdict.PASS: "#1a7f37", Verdict.WARN: "#9a6700", Verdict.FAIL: "#cf222e"}

@@ -1,7 +1,7 @@
 """reports/report.md: the campaign for people (rates, a row per mutant, the non-bugs apart)."""
 from __future__ import annotations
 
-from ..results import ConfigRun, MutantResult, Outcome, RunResult
+from ..records.campaign import ConfigRun, MutantResult, Outcome, RunResult
 from .fmt import num as _sci
 from .fmt import pct as _pct
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..sensitivity import KINDS
-
 KIND_TITLES = {"scale": "g x (1 + delta)", "term": "g + delta-sized term in W", "shift": "db shifted by delta"}
+KINDS = tuple(KIND_TITLES)  # the kinds of planted error, as campaign/sensitivity.py plants them
 NOTES = {
     "noise-aware": "mutagrad: fail at 10x the measured finite-difference noise",
     "complex-step": "mutagrad --method complex-step: fail near 1e-13 relative",

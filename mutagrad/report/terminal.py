@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from ..results import MutantResult, Outcome, RunResult
+from ..records.campaign import MutantResult, Outcome, RunResult
 from .console import make_console
 from .fmt import pct as _pct
 

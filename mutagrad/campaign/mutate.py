@@ -1,0 +1,130 @@
+"""Applying a catalog patch to the reference's source text, and building the mutant module.
+
+A hunk replaces `find` by `replace` inside one top-level function of mutagrad/mlp.py (its
+line span is located with `ast`); `find` must occur exactly once in that function. Hunks
+apply in order, each to the text the previous ones left. The mutant is real code: it is
+compiled under the filename `<mutant ID>` and registered in `linecache`, so tracebacks and
+`mutagrad show` print its lines.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import importlib.resources
+import linecache
+import types
+from dataclasses import dataclass
+
+from ..errors import MutagradError
+
+REFERENCE_PATH = "mutagrad/mlp.py"  # how diffs and messages name the reference
+
+
+class PatchError(MutagradError):
+    """A hunk that cannot be applied; `hunk` is its index in the patch."""
+
+    def __init__(self, message: str, hunk: int = 0, field: str = "find"):
+        super().__init__(message)
+        self.hunk = hunk
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """Replace `find` by `replace` inside top-level function `function`."""
+    function: str
+    find: str
+    replace: str
+
+
+def reference_source() -> str:
+    """The source text of mutagrad/mlp.py, as installed."""
+    return importlib.resources.files("mutagrad").joinpath("mlp.py").read_text(encoding="utf-8")
+
+
+def function_span(source: str, name: str) -> tuple[int, int]:
+    """(start, end) character offsets of top-level function `name` in `source`."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            lines = source.splitlines(keepends=True)
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            start = sum(len(line) for line in lines[:first - 1])
+            end = sum(len(line) for line in lines[:node.end_lineno])
+            return start, end
+    names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    raise PatchError(f"no function {name!r} in {REFERENCE_PATH} (functions: {', '.join(names)})",
+                     field="function")
+
+
+def apply_hunk(source: str, hunk: Hunk, index: int = 0) -> str:
+    """`source` with `hunk` applied; PatchError unless `find` occurs exactly once in the function."""
+    try:
+        start, end = function_span(source, hunk.function)
+    except PatchError as exc:
+        raise PatchError(str(exc), index, "function") from None
+    body = source[start:end]
+    count = body.count(hunk.find)
+    if count != 1:
+        where = "does not occur" if count == 0 else f"occurs {count} times"
+        raise PatchError(f"find text {_short(hunk.find)} {where} in {hunk.function}() of {REFERENCE_PATH}; "
+                         f"it must occur exactly once", index)
+    if hunk.find == hunk.replace:
+        raise PatchError("replace is the same as find: the hunk changes nothing", index, "replace")
+    return source[:start] + body.replace(hunk.find, hunk.replace) + source[end:]
+
+
+def apply_patch(source: str, hunks) -> str:
+    """`source` with every hunk applied in order; the result must still compile."""
+    for index, hunk in enumerate(hunks):
+        source = apply_hunk(source, hunk, index)
+    try:
+        compile(source, "<mutant>", "exec")
+    except SyntaxError as exc:
+        raise PatchError(f"the patched source does not compile: {exc.msg} "
+                         f"(line {exc.lineno}: {(exc.text or '').strip()!r})", len(hunks) - 1, "replace") from None
+    return source
+
+
+def build_module(source: str, filename: str, name: str = "mutagrad_mutant") -> types.ModuleType:
+    """Execute `source` as a fresh module whose tracebacks show `filename`'s lines."""
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)  # mtime None: never evicted
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    exec(compile(source, filename, "exec"), module.__dict__)
+    return module
+
+
+def mutant_filename(mutant_id: str) -> str:
+    return f"<mutant {mutant_id}>"
+
+
+def mutant_source(entry, reference: str | None = None) -> str:
+    """The reference's source with catalog entry `entry`'s patch applied."""
+    return apply_patch(reference_source() if reference is None else reference, entry.patch)
+
+
+def mutant_module(entry, reference: str | None = None) -> types.ModuleType:
+    """The mutant of `entry` as a fresh, importable-looking module."""
+    name = "mutagrad_mutant_" + entry.id.replace("-", "_")
+    return build_module(mutant_source(entry, reference), mutant_filename(entry.id), name)
+
+
+def entry_diff(entry) -> str:
+    """The unified diff of the reference against the mutant of `entry`."""
+    reference = reference_source()
+    return unified_diff(reference, mutant_source(entry, reference), entry.id)
+
+
+def unified_diff(reference: str, mutant: str, mutant_id: str, context: int = 3) -> str:
+    """The reference vs the mutant, as a unified diff."""
+    return "".join(difflib.unified_diff(
+        reference.splitlines(keepends=True), mutant.splitlines(keepends=True),
+        fromfile=f"a/{REFERENCE_PATH}", tofile=f"b/{REFERENCE_PATH}", tofiledate=mutant_filename(mutant_id),
+        n=context))  # `patch -p1` or `git apply` can plant the bug in a copy of the repository
+
+
+def _short(text: str, limit: int = 60) -> str:
+    one = " ".join(text.split())
+    return repr(one if len(one) <= limit else one[:limit - 3] + "...")

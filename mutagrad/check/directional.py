@@ -1,0 +1,211 @@
+"""Per-component directional checks: cost grows with the number of components, not of parameters.
+
+For each component (W3, b3, ...) and a few seeded random directions d restricted to it,
+
+    numeric   (J(theta + eps d) - J(theta - eps d)) / 2 eps        (and with EPS_WIDE)
+    analytic  g . d
+
+Each direction is one "virtual entry" of numeric.Differences (central, wide, one-sided,
+curvature), so gradcheck.compare gives the verdict with the same noise floor, kink rule and
+thresholds as the per-entry check. For a matrix, d = outer(u, v) with u, v random signs
+times magnitudes in [1, 2) (for a vector, d = u): every entry moves by 1 to 4 eps, as in the
+per-entry check, no entry's error can vanish from g . d, and d costs O(rows + columns) to
+draw and to push through W A. A failing component is then drilled into by bisection: the half whose own
+directional mismatch is larger is kept until LEAF entries remain, which are checked one by one;
+the worst of them is the component's worst_index.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .gradcheck import compare, component_order, confirm, grad_name, structural_failure
+from .numeric import CONFIRM_STEPS, EPS, EPS_WIDE, Differences, finite_differences
+from ..records.check import ComponentResult, Verdict
+
+DIRECTIONS = 3  # per component: a wrong gradient hides from all three with probability ~1e-3
+LEAF = 8  # bisection stops at this many entries, which get one central difference each
+# auto mode: exhaustive up to this many parameters. The exhaustive check costs 4 n + 1 costs per
+# probe; with the plain loop (a user's file) at ~60 us a forward pass, 10k parameters take about
+# 10 s over the four probes. Above it the directional check (~13 costs per component) wins.
+AUTO_EXHAUSTIVE_MAX = 10_000
+MODES = ("auto", "exhaustive", "directional")
+
+
+def choose_mode(mode: str, n_parameters: int) -> str:
+    """The mode that runs: `mode`, or for "auto" exhaustive up to AUTO_EXHAUSTIVE_MAX parameters."""
+    if mode not in MODES:
+        raise ValueError(f"mode={mode!r}: choose one of {', '.join(MODES)}")
+    if mode != "auto":
+        return mode
+    return "exhaustive" if n_parameters <= AUTO_EXHAUSTIVE_MAX else "directional"
+
+
+def _signed(rng, size) -> np.ndarray:
+    """Random signs times magnitudes in [1, 2)."""
+    r = 2 * rng.random(size) - 1
+    return r + np.sign(r)
+
+
+class Directions:
+    """`count` seeded random directions in one component's space: outer(u, v) for a matrix, u for a vector.
+
+    Rank-1 directions cost O(rows + columns) to draw, and their effect on W A is u (v^T A).
+    """
+
+    def __init__(self, shape, count: int, seed: int, index: int):
+        rng = np.random.default_rng([seed, 13, index])
+        self.shape = tuple(shape)
+        matrix = len(self.shape) == 2 and self.shape[1] > 1
+        rows, cols = self.shape if matrix else (int(np.prod(self.shape)), 1)
+        self.U = _signed(rng, (count, rows))
+        self.V = _signed(rng, (count, cols)) if matrix else np.ones((count, 1))
+
+    def dense(self) -> np.ndarray:
+        """(count, *shape): the directions as arrays."""
+        return (self.U[:, :, None] * self.V[:, None, :]).reshape((len(self.U),) + self.shape)
+
+    def dot(self, g: np.ndarray) -> np.ndarray:
+        """g . d for every direction d."""
+        return np.sum((self.U @ g.reshape(self.U.shape[1], -1)) * self.V, axis=1)
+
+
+class ModelLine:
+    """J along directions inside one component, with the model's own forward (any model)."""
+
+    def __init__(self, cost, parameters: dict):
+        self.cost, self.parameters = cost, parameters
+
+    def costs(self, pname: str, V: np.ndarray, steps, rows=None) -> tuple[np.ndarray, np.ndarray]:
+        """J(theta + s V[k]) and the step actually taken along V[k] after rounding, both (K, S)."""
+        P = self.parameters[pname]
+        theta = P.copy()
+        J = np.empty((len(V), len(steps)))
+        t = np.empty_like(J)
+        try:
+            for k, v in enumerate(V):
+                vv = float(np.vdot(v, v))
+                for s, step in enumerate(steps):
+                    P[...] = theta + step * v
+                    t[k, s] = float(np.vdot(P - theta, v)) / vv
+                    J[k, s] = self.cost(self.parameters)
+        finally:
+            P[...] = theta
+        return J, t
+
+    def along(self, pname: str, D: Directions, steps):
+        return self.costs(pname, D.dense(), steps)
+
+    def entries(self, pname: str, eps: float, eps_wide: float) -> Differences:
+        """The per-entry differences of the plain loop."""
+        return finite_differences(self.cost, self.parameters, pname, eps=eps, eps_wide=eps_wide)
+
+
+class FastLine:
+    """The same through fastpath.LayeredCost: the point theta + s V[k] exactly, no rounding of theta."""
+
+    def __init__(self, fast):
+        self.fast = fast
+
+    def costs(self, pname: str, V: np.ndarray, steps, rows=None) -> tuple[np.ndarray, np.ndarray]:
+        steps = np.asarray(steps, dtype=float)
+        J = self.fast.direction_costs(pname, V, steps, slice(None) if rows is None else rows)
+        return J, np.broadcast_to(steps, J.shape)
+
+    def along(self, pname: str, D: Directions, steps):
+        steps = np.asarray(steps, dtype=float)
+        J = self.fast.rank1_costs(pname, D.U, D.V, steps)
+        return J, np.broadcast_to(steps, J.shape)
+
+    def entries(self, pname: str, eps: float, eps_wide: float) -> Differences:
+        return self.fast.differences(pname, eps=eps, eps_wide=eps_wide)
+
+
+def differences(line, pname: str, D: Directions, J0: float, eps: float, eps_wide: float) -> Differences:
+    """numeric.Differences with one virtual entry per direction of D."""
+    J, t = line.along(pname, D, (eps, -eps, eps_wide, -eps_wide))
+    jp, jm, jpw, jmw = J.T
+    tp, tm, tpw, tmw = t.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Differences(
+            central=(jp - jm) / (tp - tm), wide=(jpw - jmw) / (tpw - tmw),
+            forward=(jp - J0) / tp, backward=(J0 - jm) / -tm,
+            curvature=np.abs(jp - 2 * J0 + jm) / eps,
+            curvature_wide=np.abs(jpw - 2 * J0 + jmw) / eps_wide,
+            cost_scale=float(max(abs(J0), np.max(np.abs(jp)), np.max(np.abs(jm)))))
+
+
+def check_component(name: str, g: np.ndarray, pname: str, line, J0: float, *, seed: int, index: int,
+                    unit_roundoff: float, probe: str = "", eps: float = EPS,
+                    eps_wide: float = EPS_WIDE) -> ComponentResult:
+    """Verdict on one component along DIRECTIONS random directions, drilled into when it fails."""
+    g = np.asarray(g, dtype=float)
+    D = Directions(g.shape, DIRECTIONS, seed, index)
+    d = differences(line, pname, D, J0, eps, eps_wide)
+    slopes = D.dot(g)
+    result = compare(name, slopes, d, unit_roundoff=unit_roundoff, probe=probe, eps=eps)
+    if result.kinks:
+        # A direction crossed kinks of several units at once (relu at exactly 0, e.g. a dead
+        # example with zero biases): its one-sided differences no longer bound the analytic
+        # value, so this component is checked entry by entry, as in exhaustive mode.
+        result = compare(name, g, line.entries(pname, eps, eps_wide), unit_roundoff=unit_roundoff,
+                         probe=probe, eps=eps)
+        return replace(result, message=f"{result.message}; checked entry by entry: a random "
+                                       f"direction crossed a kink")
+    if result.status is Verdict.FAIL and eps < min(CONFIRM_STEPS):
+        # as gradcheck.confirm: larger steps that agree with g mean round-off steps in J, not a bug
+        J, t = line.along(pname, D, [s for h in CONFIRM_STEPS for s in (h, -h)])
+        larger = [(J[:, k] - J[:, k + 1]) / (t[:, k] - t[:, k + 1]) for k in range(0, J.shape[1], 2)]
+        result = confirm(result, slopes, d.central, larger)
+    if result.status is not Verdict.FAIL:
+        return replace(result, worst_index=None)  # the index of a direction would mean nothing
+    worst, mismatch = drill_down(g, pname, line, eps, seed=seed, index=index)
+    return replace(result, worst_index=worst,
+                   message=f"{result.message} along {DIRECTIONS} random directions; worst entry "
+                           f"{list(worst)} by bisection (numeric - analytic = {mismatch:.3g})")
+
+
+def drill_down(g: np.ndarray, pname: str, line, eps: float, *, seed: int, index: int):
+    """(index, numeric - analytic) of the worst entry found by bisecting on directional mismatch."""
+    rng = np.random.default_rng([seed, 17, index])
+    lo, hi = 0, g.size  # a block of flat indices
+    while hi - lo > LEAF:
+        mid = (lo + hi) // 2
+        V = np.zeros((2, g.size))
+        r = rng.uniform(-1.0, 1.0, hi - lo)
+        V[0, lo:mid], V[1, mid:hi] = np.split(r + np.sign(r), [mid - lo])
+        V = V.reshape((2,) + g.shape)
+        J, t = line.costs(pname, V, (eps, -eps), rows=_rows(lo, hi, g.shape))
+        numeric = (J[:, 0] - J[:, 1]) / (t[:, 0] - t[:, 1])
+        mismatch = np.abs(numeric - V.reshape(2, -1) @ g.reshape(-1))
+        lo, hi = (lo, mid) if mismatch[0] >= mismatch[1] else (mid, hi)
+    V = np.zeros((hi - lo, g.size))
+    V[np.arange(hi - lo), np.arange(lo, hi)] = 1.0
+    J, t = line.costs(pname, V.reshape((hi - lo,) + g.shape), (eps, -eps), rows=_rows(lo, hi, g.shape))
+    error = (J[:, 0] - J[:, 1]) / (t[:, 0] - t[:, 1]) - g.reshape(-1)[lo:hi]
+    k = int(np.argmax(np.abs(error)))
+    worst = tuple(int(i) for i in np.unravel_index(lo + k, g.shape))
+    return worst, float(error[k])
+
+
+def _rows(lo: int, hi: int, shape) -> slice:
+    """The rows of a parameter of `shape` that flat indices lo..hi-1 fall in."""
+    width = shape[1] if len(shape) > 1 else 1
+    return slice(lo // width, (hi - 1) // width + 1)
+
+
+def check_point(line, grads: dict, parameters: dict, J0: float, *, seed: int, unit_roundoff: float,
+                probe: str = "", eps: float = EPS, eps_wide: float = EPS_WIDE) -> list[ComponentResult]:
+    """Directional verdicts on every component of `grads` (structural problems fail at once)."""
+    results = []
+    for index, pname in enumerate(component_order(list(parameters))):
+        name = grad_name(pname)
+        g = grads.get(name)
+        failed = structural_failure(name, g, parameters[pname], probe)
+        if failed is not None:
+            results.append(failed)
+            continue
+        results.append(check_component(name, g, pname, line, J0, seed=seed, index=index,
+                                       unit_roundoff=unit_roundoff, probe=probe, eps=eps, eps_wide=eps_wide))
+    return results

@@ -1,0 +1,3 @@
+"""Classroom exercises: exercise.py writes one (a network with a hidden bug), grading.py grades
+a student's fix, class_set.py makes one exercise per student of a roster.
+"""

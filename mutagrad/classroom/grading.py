@@ -1,0 +1,127 @@
+"""Grading a student's fixed model.py: it must pass the gradient check and match the original network.
+
+A "fix" that bends the cost to fit a wrong backward passes the check but not the comparison:
+at every probe of the checker (initial, moved, lambd > 0, keep_prob < 1 with the dropout
+masks pinned), the student's cost and gradients must equal the unpatched reference's, in
+the exercise's configuration, to GRADE_RTOL. The student's code runs in a child process.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..campaign.configs import Config
+from ..errors import MutagradError, UserCodeError
+from .exercise import CHECK_SEED, Exercise, load, model_of, network_source
+from ..execution.isolate import run_isolated
+from ..campaign.mutate import build_module
+from ..check.protocol import Evaluator, Model, check_model, moved_point, own_parameters, probes_for
+from ..records.check import Verdict
+
+GRADE_TIMEOUT = 60  # seconds for grading one model.py (the check itself takes well under one)
+GRADE_RTOL = 1e-10  # a real fix agrees with the reference to round-off (~1e-15); a bent one by far more
+
+
+@dataclass(frozen=True)
+class Grade:
+    """grade's verdict: passed, and one line per reason."""
+    passed: bool
+    reasons: tuple[str, ...]
+
+
+def reference_model(config: Config) -> Model:
+    """The unpatched reference network, set to `config` the way an exercise's model.py is."""
+    module = build_module(network_source(config), "<reference model.py>", "mutagrad_exercise_reference")
+    return model_of(module, "the reference network")
+
+
+def _differs(a, b) -> float:
+    """Relative difference of two arrays (inf for a shape mismatch)."""
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return np.inf
+    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return np.inf
+    scale = max(float(np.linalg.norm(a)), float(np.linalg.norm(b)))
+    return float(np.linalg.norm(a - b)) / scale if scale else 0.0
+
+
+def compare(model: Model, config: Config, seed: int = CHECK_SEED) -> list[str]:
+    """Where `model`'s cost or gradients differ from the reference's at the checker's probes."""
+    ref = reference_model(config)
+    for hyper in ("lambd", "keep_prob"):
+        if getattr(ref, f"accepts_{hyper}") and not getattr(model, f"accepts_{hyper}"):
+            return [f"forward and backward must still take {hyper}, as the original model.py's do"]
+    X, Y = ref.make_data(seed)
+    start = own_parameters(ref.init_parameters(seed))
+    points = {False: start, True: moved_point(start, seed)}
+    problems = []
+    for probe, moved, lambd, keep_prob in probes_for(ref, None, None):
+        where = f"at the {probe} point" + {"lambd": f" (lambd = {lambd})",
+                                           "dropout": f" (keep_prob = {keep_prob})"}.get(probe, "")
+        mine, theirs = (Evaluator(m, X, Y, lambd, keep_prob, mask_seed=seed) for m in (model, ref))
+        point = points[moved]
+        try:
+            cost = mine.cost(own_parameters(point))
+            grads = mine.backward(own_parameters(point))
+        except (UserCodeError, MutagradError) as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        J = theirs.cost(own_parameters(point))
+        if _differs(cost, J) > GRADE_RTOL:
+            problems.append(f"the cost differs from the original network's {where}: {cost:.10g} instead of "
+                            f"{J:.10g}: fix backward to match the cost, do not change the cost to match backward")
+            continue
+        for key, value in theirs.backward(own_parameters(point)).items():
+            if key not in grads:
+                problems.append(f"{where}: grads has no {key!r}")
+                break
+            if _differs(grads[key], value) > GRADE_RTOL:
+                problems.append(f"{key} differs from the original network's {where} "
+                                f"(relative difference {_differs(grads[key], value):.1e})")
+                break
+    return problems
+
+
+def grade(folder) -> Grade:
+    """A student's model.py: it must pass the gradient check and match the reference network.
+
+    The student's code runs in a child process (isolate.py): a crash, an endless loop or a
+    huge allocation in model.py fails the grade instead of taking mutagrad down.
+    """
+    ex = load(folder)
+    path = (Path(folder) / "model.py").resolve()
+    if not path.is_file():
+        raise MutagradError(f"{folder}: no model.py here")
+    done = run_isolated(_grade_in_process, path, ex, timeout=GRADE_TIMEOUT)
+    if done.ok:
+        return done.value
+    if isinstance(done.exception, MutagradError):  # model.py does not load: bad input, as for `check`
+        raise done.exception
+    return Grade(False, (f"model.py could not be graded: {done.error}",))
+
+
+def _grade_in_process(path: Path, ex: Exercise) -> Grade:
+    from ..check.model_file import load_model
+
+    model = load_model(path)
+    env = getattr(model.forward, "__globals__", {})  # the model file's module
+    wanted = (list(ex.config.layer_dims), ex.config.hidden, ex.config.output)
+    if (list(model.layer_dims), env.get("HIDDEN_ACTIVATION"), env.get("OUTPUT_ACTIVATION")) != wanted:
+        return Grade(False, ((f"the configuration lines changed: restore LAYER_DIMS = {wanted[0]}, "
+                              f"HIDDEN_ACTIVATION = {wanted[1]!r}, OUTPUT_ACTIVATION = {wanted[2]!r}"),))
+    reasons = []
+    result = check_model(model, seed=ex.seed)
+    if result.verdict is Verdict.FAIL:
+        reasons.append(f"the gradient check still fails: {result.hint}")
+    problems = compare(model, ex.config, ex.seed)
+    if len(problems) > 1:
+        problems = [f"{problems[0]}; and at {len(problems) - 1} more probe{'s' if len(problems) > 2 else ''}"]
+    reasons += problems
+    if reasons:
+        return Grade(False, tuple(reasons))
+    return Grade(True, ((f"model.py passes the gradient check ({result.verdict.value}) and computes the same "
+                         f"cost and gradients as the original network at every probe, to {GRADE_RTOL:g}"),))

@@ -1,0 +1,146 @@
+"""The campaign commands: `mutagrad run`, `list`, `show` and `sensitivity`."""
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import click
+
+from ..errors import MutagradError
+from ..report.console import make_console
+from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, SHOW_WIDTH, TIMEOUT,
+                      sigterm_interrupts, write_atomic)
+
+
+@click.command()
+@click.argument("ids", nargs=-1)
+@click.option("--all", "run_all", is_flag=True, help="Run every entry of the catalog.")
+@click.option("--category", "categories", multiple=True, help="Run every entry of this category (repeatable).")
+@click.option("--catalog", type=click.Path(), help=CATALOG_HELP)
+@click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for report.md, report.json and report.html.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes  [default: the number of CPUs]")
+@click.option("--seed", type=SEED, default=0, show_default=True, help=SEED_HELP)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary, not the table.")
+@click.option("--timeout", type=TIMEOUT,
+              help="Seconds per mutant before it is recorded as a timeout  [default: 20 x the reference's "
+                   "check time, at least 10]")
+@click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
+@click.option("--resume", is_flag=True,
+              help="Finish an interrupted run: keep the results in OUT/journal.jsonl, run only the missing ones.")
+def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memory_mb, resume):
+    """Plant catalogued bugs one at a time, check each blind, and report what was caught.
+
+    Writes OUT/report.md, OUT/report.json and OUT/report.html. Each mutant runs in a child
+    process; one that hangs or kills it is recorded as a timeout or crashed, and the run goes on.
+    Results are journaled in OUT/journal.jsonl as they arrive; an interrupted run (Ctrl-C,
+    kill) leaves partial reports, and --resume finishes it. Exit code 1 when a gradient bug
+    survives, the reference or a non-bug is flagged, or a mutant errs, times out or crashes.
+    """
+    from pathlib import Path
+
+    from ..campaign.catalog import load_catalog
+    from ..campaign.journal import JOURNAL_NAME
+    from ..report.html import write_html
+    from ..report.json_report import render_json
+    from ..report.markdown import render_markdown
+    from ..report.terminal import progress_bar, render_run
+    from ..campaign.runner import CampaignInterrupted, run_campaign
+
+    if not (ids or run_all or categories):
+        raise click.UsageError("name mutant ids, a --category, or --all")
+    if run_all and (ids or categories):
+        raise click.UsageError("--all runs every entry: give it without ids or --category")
+    cat = load_catalog(catalog)
+    entries = cat.select(ids, categories)
+    out = Path(out)
+
+    def write_reports(result):  # report.md and report.json, each replaced whole (a kill never leaves half)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            write_atomic(out / "report.md", render_markdown(result))
+            write_atomic(out / "report.json", render_json(result))
+        except OSError as exc:
+            raise MutagradError(f"--out {out}: cannot write the reports: {exc}") from exc
+
+    try:
+        with sigterm_interrupts(), progress_bar(make_console(stderr=True)) as progress:
+            result = run_campaign(entries, seed=seed, jobs=jobs, catalog=cat.source, progress=progress,
+                                  timeout=timeout, memory_mb=memory_mb, journal=out / JOURNAL_NAME, resume=resume,
+                                  checkpoint=write_reports)
+    except CampaignInterrupted as stop:
+        write_reports(stop.result)
+        kept = len(stop.result.mutants) + len(stop.result.reference)
+        click.echo(f"interrupted: {kept} of {kept + len(stop.result.not_run)} results kept in {out / JOURNAL_NAME}; "
+                   f"partial reports in {out}; the same command with --resume finishes the run", err=True)
+        sys.exit(130)
+    write_reports(result)
+    try:
+        write_html(result, out, cat.details())
+    except OSError as exc:
+        raise MutagradError(f"--out {out}: cannot write the reports: {exc}") from exc
+    render_run(result, make_console(), table=not quiet)
+    click.echo(f"reports: {out / 'report.md'}, {out / 'report.json'}, {out / 'report.html'}")
+    sys.exit(result.exit_code)
+
+
+@click.command("list")
+@click.option("--category", "categories", multiple=True, help="Only this category (repeatable).")
+@click.option("--catalog", type=click.Path(), help=CATALOG_HELP)
+def list_entries(categories, catalog):
+    """List the catalog: id, category and title of every entry."""
+    from ..campaign.catalog import load_catalog
+
+    entries = load_catalog(catalog).select(categories=categories)
+    width = max(len(e.id) for e in entries)
+    cwidth = max(len(e.category) for e in entries)
+    for e in entries:
+        click.echo(f"{e.id:<{width}}  {e.category:<{cwidth}}  {e.title}")
+
+
+@click.command()
+@click.argument("mutant_id", metavar="ID")
+@click.option("--catalog", type=click.Path(), help=CATALOG_HELP)
+def show(mutant_id, catalog):
+    """Show one entry: title, description, the diff against the reference, and the hint."""
+    from ..campaign.catalog import load_catalog
+    from ..campaign.mutate import entry_diff
+
+    e = load_catalog(catalog).get(mutant_id)
+    facts = [e.category, e.expect.value] + ([e.difficulty.value] if e.difficulty else [])
+    click.echo(click.style(f"{e.id}: {e.title}", bold=True) + f"  ({', '.join(facts)})")
+    click.echo("\n" + textwrap.fill(e.description, SHOW_WIDTH) + "\n")
+    if e.components:
+        click.echo(f"first wrong gradient: {', '.join(e.components)}")
+    if e.reason:
+        click.echo(textwrap.fill(f"not a gradient bug: {e.reason}", SHOW_WIDTH))
+    req = e.requires
+    live = [f"hidden in {list(req.hidden)}" if req.hidden else "", f"output in {list(req.output)}" if req.output else "",
+            "lambd > 0" if req.lambd else "", "keep_prob < 1" if req.keep_prob else "",
+            f"depth >= {req.min_depth}" if req.min_depth else "", "square hidden layers" if req.square_hidden else ""]
+    if any(live):
+        click.echo(f"live when: {', '.join(x for x in live if x)}")
+    click.echo()
+    for line in entry_diff(e).splitlines():
+        color = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if not line.startswith(("+++", "---")) else None
+        click.echo(click.style(line, fg=color) if color else line)
+    click.echo("\n" + textwrap.fill(f"hint: {e.hint}", SHOW_WIDTH))
+
+
+@click.command()
+@click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for sensitivity.md, sensitivity.json and sensitivity.png.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="First seed of the reference runs.")
+@click.option("--seeds", type=click.IntRange(min=1), default=4, show_default=True, help="Seeds per configuration.")
+def sensitivity(out, seed, seeds):
+    """Measure each checking method: the smallest planted error it detects, with no false alarm."""
+    from ..report.sensitivity import markdown, write
+    from ..campaign.sensitivity import sweep
+
+    summary = sweep(seed=seed, seeds=seeds)
+    try:
+        paths = write(summary, out)
+    except OSError as exc:
+        raise MutagradError(f"--out {out}: cannot write the sensitivity report: {exc}") from exc
+    click.echo(markdown(summary))
+    click.echo("wrote " + ", ".join(str(p) for p in paths))

@@ -1,0 +1,46 @@
+"""`mutagrad check FILE`: the blind gradient check of a user's model file."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .options import MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, TIMEOUT, nonnegative, probability
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--layers", help="Layer sizes n_x,n_1,...,n_y (instead of the file's LAYER_DIMS).")
+@click.option("--lambd", type=float, callback=nonnegative, help="Pin lambd (otherwise 0 and a lambd > 0 probe).")
+@click.option("--keep-prob", type=float, callback=probability, help="Pin keep_prob (otherwise 1 and a keep_prob < 1 probe).")
+@click.option("--seed", type=SEED, default=0, show_default=True, help=SEED_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+@click.option("--method", type=click.Choice(["central", "complex-step"]), default="central", show_default=True,
+              help="Numeric derivatives: noise-aware centred differences, or complex steps (exact to "
+                   "round-off; needs a forward that accepts complex parameters).")
+@click.option("--mode", type=click.Choice(["auto", "exhaustive", "directional"]), default="auto", show_default=True,
+              help="Perturb every entry, or a few random directions per component (then bisect a failing "
+                   "one); auto: exhaustive up to 10,000 parameters.")
+@click.option("--timeout", type=TIMEOUT, default=120.0, show_default=True,
+              help="Seconds for loading and checking FILE; past them the check stops (exit code 2).")
+@click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
+def check(file, layers, lambd, keep_prob, seed, as_json, method, mode, timeout, memory_mb):
+    """Check the gradients of FILE, a model file (forward, backward, LAYER_DIMS).
+
+    FILE is code: it is loaded and checked only in a child process, whose working folder is a
+    new temporary one, with a time and a memory limit. Exit code 0: pass (or warn); 1: a
+    gradient fails; 2: bad input, or FILE hangs or crashes the process.
+    """
+    from ..check.model_file import check_file_isolated, parse_layers
+    from ..records.check import Verdict
+
+    dims = parse_layers(layers) if layers else None
+    result = check_file_isolated(file, layers=dims, timeout=timeout, memory_mb=memory_mb, seed=seed, lambd=lambd,
+                                 keep_prob=keep_prob, method=method, mode=mode)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        from ..report.check_text import render_check
+        render_check(result, title=f"mutagrad check {file}")
+    sys.exit(1 if result.verdict is Verdict.FAIL else 0)
