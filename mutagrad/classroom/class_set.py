@@ -12,19 +12,22 @@ import numpy as np
 
 from ..campaign.catalog import load_catalog
 from ..errors import MutagradError
+from .answer_key import KEY_COLUMNS, KEY_FILE, class_secret, seal
 from .exercise import Chooser, folder_is_free, make
 
 ROSTER_COLUMNS = ("name", "student", "student name", "full name")
-KEY_COLUMNS = ("student", "folder", "mutant_id", "component", "category", "difficulty", "config")
 
 
-def folder_name(name: str) -> str:
-    """A safe folder name for a student: letters and digits joined by '-', lower case."""
+def folder_name(name: str, ascii_only: bool = False) -> str:
+    """A safe folder name for a student: letters and digits joined by '-', lower case (accents dropped if ascii_only)."""
+    if ascii_only:
+        name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+        name = name.encode("ascii", "ignore").decode()
     slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", name)).strip("-").lower()
     return slug[:60].strip("-")
 
 
-def read_roster(path) -> list[str]:
+def read_roster(path, ascii_only: bool = False) -> list[str]:
     """Student names: one a line, or a CSV whose header has a name (or student) column."""
     path = Path(path)
     try:
@@ -48,13 +51,15 @@ def read_roster(path) -> list[str]:
         names.append((n, line))
     seen = {}
     for n, name in names:
-        folder = folder_name(name)
+        folder = folder_name(name, ascii_only)
         if not folder:
-            raise MutagradError(f"{path}:{n}: {name!r} has no letter or digit to name a folder after")
+            plain = " in plain ASCII (--ascii-names)" if ascii_only else ""
+            raise MutagradError(f"{path}:{n}: {name!r} has no letter or digit to name a folder after{plain}: "
+                                f"add a spelling with one to the roster")
         if folder in seen:
             first, other = seen[folder]
-            same = "duplicate name" if other.casefold() == name.casefold() else f"same folder as {other!r}"
-            raise MutagradError(f"{path}:{n}: {same} {name!r} (line {first})")
+            raise MutagradError(f"{path}:{n}: {name!r} would get the same folder {folder!r} as {other!r} on "
+                                f"line {first}: make each name in the roster distinct, e.g. add an initial")
         seen[folder] = (n, name)
     if not names:
         raise MutagradError(f"--roster {path}: no names below the header")
@@ -65,31 +70,40 @@ def _name_seed(seed: int, name: str) -> list[int]:
     return [seed, int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")]
 
 
-def make_class(roster, out, *, seed: int = 0, difficulty: str | None = None, catalog=None) -> list[tuple]:
-    """One exercise per student in out/<folder>/, and the answer key out/answer_key.csv.
+def make_class(roster, out, *, seed: int = 0, difficulty: str | None = None, catalog=None,
+               ascii_names: bool = False) -> list[tuple]:
+    """One exercise per student in out/<folder>/, the answer key out/answer_key.csv, the secret out/instructor.key.
 
     Categories rotate down the roster in a seeded order, so neighbours get different kinds of
     bug; the bug within the category and the configuration follow from the seed and the name.
+    Each .exercise.json is sealed with the class's secret (kept, or made once, in `out`).
     """
-    names, out = read_roster(roster), Path(out)
+    names, out = read_roster(roster, ascii_names), Path(out)
     for name in names:
-        folder_is_free(out / folder_name(name))
+        folder_is_free(out / folder_name(name, ascii_names))
     chooser = Chooser(load_catalog(catalog))
     pools = {c: p for c in chooser.catalog.categories if (p := chooser.pool(c, difficulty))}
     if not pools:
         raise MutagradError("no catalog entry fits the --difficulty given")
     order = [list(pools)[i] for i in np.random.default_rng(seed).permutation(len(pools))]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MutagradError(f"--out {out}: cannot make the folder: {exc}") from exc
+    secret = class_secret(out, create=True)
     rows = []
     for i, name in enumerate(names):
         entry, config = chooser.pick(pools[order[i % len(order)]], np.random.default_rng(_name_seed(seed, name)))
-        ex = make(out / folder_name(name), entry, config, chooser.difficulty(entry), student=name)
-        rows.append((name, folder_name(name), ex.mutant_id, " or ".join(ex.components), ex.category,
+        folder = folder_name(name, ascii_names)
+        ex = make(out / folder, entry, config, chooser.difficulty(entry), student=name,
+                  seal=lambda payload: seal(secret, payload))
+        rows.append((name, folder, ex.mutant_id, " or ".join(ex.components), ex.category,
                      ex.difficulty, config.name))
     key = io.StringIO()
     writer = csv.writer(key, lineterminator="\n")
     writer.writerows([KEY_COLUMNS, *rows])
     try:
-        (out / "answer_key.csv").write_text(key.getvalue(), encoding="utf-8")
+        (out / KEY_FILE).write_text(key.getvalue(), encoding="utf-8")
     except OSError as exc:
-        raise MutagradError(f"{out}: cannot write answer_key.csv: {exc}") from exc
+        raise MutagradError(f"{out}: cannot write {KEY_FILE}: {exc}") from exc
     return rows

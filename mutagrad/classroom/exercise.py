@@ -179,8 +179,8 @@ class Chooser:
                             "the --category and --difficulty given")
 
 
-def make(out, entry: Entry, config: Config, difficulty: str, student: str | None = None) -> Exercise:
-    """Write model.py, README.md and .exercise.json into the folder `out`."""
+def make(out, entry: Entry, config: Config, difficulty: str, student: str | None = None, seal=None) -> Exercise:
+    """Write model.py, README.md and .exercise.json (sealed by `seal`, if given) into the folder `out`."""
     out = Path(out)
     ex = Exercise(mutant_id=entry.id, category=entry.category, difficulty=difficulty, hint=entry.hint,
                   components=entry.expected_components(config.depth), config=config, student=student)
@@ -191,7 +191,7 @@ def make(out, entry: Entry, config: Config, difficulty: str, student: str | None
         (out / "README.md").write_text(readme.substitute(
             who=f"For {student}.\n\n" if student else "", layers=list(config.layer_dims), hidden=config.hidden,
             output=config.output), encoding="utf-8")
-        (out / EXERCISE_FILE).write_text(encode(ex), encoding="utf-8")
+        (out / EXERCISE_FILE).write_text(encode(ex, seal), encoding="utf-8")
     except OSError as exc:
         raise MutagradError(f"{out}: cannot write the exercise: {exc}") from exc
     return ex
@@ -216,10 +216,13 @@ def _checksum(payload: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def encode(ex: Exercise) -> str:
-    """.exercise.json's text: base64 of zlib of the JSON, and a checksum against damage."""
+def encode(ex: Exercise, seal=None) -> str:
+    """.exercise.json's text: base64 of zlib of the JSON, a checksum against damage, and seal(payload) if given."""
     payload = base64.b64encode(zlib.compress(json.dumps(ex.to_dict(), sort_keys=True).encode())).decode()
-    return json.dumps({"exercise": FORMAT, "payload": payload, "checksum": _checksum(payload)}, indent=2) + "\n"
+    box = {"exercise": FORMAT, "payload": payload, "checksum": _checksum(payload)}
+    if seal is not None:
+        box["seal"] = seal(payload)
+    return json.dumps(box, indent=2) + "\n"
 
 
 def load(folder) -> Exercise:
@@ -232,13 +235,21 @@ def load(folder) -> Exercise:
         box = json.loads(path.read_text(encoding="utf-8"))
         if box.get("exercise") != FORMAT or _checksum(box["payload"]) != box["checksum"]:
             raise ValueError("checksum or format")
-        data = json.loads(zlib.decompress(base64.b64decode(box["payload"], validate=True)))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise MutagradError(f"{path}: damaged ({type(exc).__name__}); ask for the exercise again") from exc
+    return decode(box["payload"], path)
+
+
+def decode(payload: str, path) -> Exercise:
+    """The exercise in an .exercise.json payload (`path` names the file in errors)."""
+    try:
+        data = json.loads(zlib.decompress(base64.b64decode(payload, validate=True)))
         config = Config(data["config"]["name"], data["config"]["hidden"], data["config"]["output"],
                         tuple(data["config"]["layer_dims"]))
         return Exercise(mutant_id=data["mutant_id"], category=data["category"], difficulty=data["difficulty"],
                         hint=data["hint"], components=tuple(data["components"]), config=config,
                         seed=data["seed"], student=data["student"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, zlib.error, binascii.Error) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, zlib.error, binascii.Error) as exc:
         raise MutagradError(f"{path}: damaged ({type(exc).__name__}); ask for the exercise again") from exc
 
 

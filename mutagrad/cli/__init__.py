@@ -2,7 +2,7 @@
 
   check.py     mutagrad check FILE
   campaign.py  mutagrad run, list, show, sensitivity
-  exercise.py  mutagrad exercise new | answer | hint | grade | class
+  exercise.py  mutagrad exercise new | answer | hint | grade | grade-class | class
   options.py   options and helpers they share
 
 Only `main` turns mutagrad's errors into one line on stderr and exit code 2.

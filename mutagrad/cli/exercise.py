@@ -59,16 +59,75 @@ def exercise_hint(folder):
 
 @exercise.command("grade")
 @click.argument("folder", type=click.Path(file_okay=False))
-def exercise_grade(folder):
+@click.option("--key", type=click.Path(exists=True),
+              help="The instructor's key: the class folder or its answer_key.csv (the student's row decides), "
+                   "or its instructor.key (the folder's sealed .exercise.json decides). Without it: a self-check.")
+@click.option("--student", help="The student's name or folder in the answer key  [default: FOLDER's name]")
+@click.option("--results-json", type=click.Path(dir_okay=False),
+              help="Also write Gradescope's autograder results.json here.")
+@click.option("--max-score", type=click.FloatRange(min=0, min_open=True), default=2.0, show_default=True,
+              help="Points in results.json, half for each of its two tests.")
+def exercise_grade(folder, key, student, results_json, max_score):
     """Grade FOLDER/model.py: it must pass the check and match the original network. Exit 0 or 1."""
     from ..classroom.grading import grade
+    from ..classroom.gradescope import results, write_results
+    from ..errors import MutagradError
 
-    result = grade(folder)
+    try:
+        result = grade(folder, _instructors_exercise(folder, key, student) if key else None)
+    except MutagradError as exc:
+        if results_json:  # Gradescope shows the student why there is no score
+            write_results(results_json, results(None, max_score=max_score, marked=bool(key), error=str(exc)))
+        raise
+    if results_json:
+        write_results(results_json, results(result, max_score=max_score, marked=bool(key)))
     click.echo(click.style("correct" if result.passed else "wrong", fg="green" if result.passed else "red", bold=True)
                + ": " + result.reasons[0])
     for reason in result.reasons[1:]:
         click.echo(f"  and: {reason}")
+    if not key:
+        click.echo("  note: a self-check with this folder's own .exercise.json, not a grade for marks "
+                   "(the instructor grades with their key)")
     sys.exit(0 if result.passed else 1)
+
+
+def _instructors_exercise(folder, key, student):
+    """The exercise as the instructor's key has it (the answer key's row, or the sealed file)."""
+    from pathlib import Path
+
+    from ..classroom.answer_key import KEY_FILE, find_row, key_path, read_key, read_secret, unseal
+
+    key = Path(key)
+    if key.is_dir() or key.suffix == ".csv":
+        name = student or Path(folder).resolve().name
+        return find_row(read_key(key_path(key)), name, f"--key {key_path(key)}").exercise
+    if key.name == KEY_FILE:
+        raise click.BadParameter(f"{key}: an answer key must end in .csv", param_hint="--key")
+    return unseal(folder, read_secret(key))
+
+
+@exercise.command("grade-class")
+@click.argument("class_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--submissions", type=click.Path(file_okay=False),
+              help="A folder of handed-in files named by student (anna-lee.py or anna-lee/model.py) "
+                   "[default: each student's folder in CLASS_DIR]")
+@click.option("--jobs", type=click.IntRange(min=1), help="Gradings at once  [default: the number of cores]")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Folder for gradebook.csv and its journal  [default: CLASS_DIR]")
+def exercise_grade_class(class_dir, submissions, jobs, out):
+    """Grade every student of CLASS_DIR/answer_key.csv into a gradebook CSV; a rerun grades only what changed."""
+    import os
+
+    from ..classroom.gradebook import Result, grade_class
+
+    def show(row):
+        click.echo(f"{row.student}: {row.result.value}" + ("" if row.result is Result.CORRECT else f": {row.reason}"))
+
+    rows, path = grade_class(class_dir, submissions=submissions, jobs=jobs or os.cpu_count() or 1, out=out,
+                             progress=show)
+    counts = {r: sum(row.result is r for row in rows) for r in Result}
+    click.echo(f"{len(rows)} students: " + ", ".join(f"{n} {r.value}" for r, n in counts.items() if n)
+               + f"; gradebook: {path}")
 
 
 @exercise.command("class")
@@ -79,14 +138,15 @@ def exercise_grade(folder):
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The class seed.")
 @click.option("--difficulty", type=DIFFICULTY, help="Only bugs of this difficulty.")
 @click.option("--catalog", type=click.Path(), help=CATALOG_HELP)
-def exercise_class(roster, out, seed, difficulty, catalog):
-    """One exercise per student of ROSTER, and the instructor's answer key OUT/answer_key.csv."""
+@click.option("--ascii-names", is_flag=True, help="Plain-ASCII folder names (josé-garcía becomes jose-garcia).")
+def exercise_class(roster, out, seed, difficulty, catalog, ascii_names):
+    """One exercise per student of ROSTER, and the instructor's key: OUT/answer_key.csv and OUT/instructor.key."""
     from pathlib import Path
 
     from ..classroom.class_set import make_class
 
-    rows = make_class(roster, out, seed=seed, difficulty=difficulty, catalog=catalog)
+    rows = make_class(roster, out, seed=seed, difficulty=difficulty, catalog=catalog, ascii_names=ascii_names)
     for student, folder, *_ in rows:
         click.echo(f"{student}: {Path(out) / folder}")
-    click.echo(f"{len(rows)} exercises; answer key: {Path(out) / 'answer_key.csv'} "
-               f"(it names every student's bug: keep it, do not hand it out)")
+    click.echo(f"{len(rows)} exercises; answer key: {Path(out) / 'answer_key.csv'}, seal: {Path(out) / 'instructor.key'} "
+               f"(they name every student's bug and grade for marks: keep them, do not hand them out)")
