@@ -96,6 +96,7 @@ def _instructors_exercise(folder, key, student):
     from pathlib import Path
 
     from ..classroom.answer_key import KEY_FILE, find_row, key_path, read_key, read_secret, unseal
+    from ..errors import MutagradError
 
     key = Path(key)
     if key.is_dir() or key.suffix == ".csv":
@@ -103,7 +104,11 @@ def _instructors_exercise(folder, key, student):
         return find_row(read_key(key_path(key)), name, f"--key {key_path(key)}").exercise
     if key.name == KEY_FILE:
         raise click.BadParameter(f"{key}: an answer key must end in .csv", param_hint="--key")
-    return unseal(folder, read_secret(key))
+    sealed = unseal(folder, read_secret(key))
+    if student and student.casefold() != (sealed.student or "").casefold():
+        raise MutagradError(f"{Path(folder) / '.exercise.json'}: sealed for {sealed.student!r}, not for {student!r}: "
+                            f"hand in your own exercise folder")
+    return sealed
 
 
 @exercise.command("grade-class")
