@@ -86,6 +86,17 @@ def _grade_copy(path: Path, key: KeyRow) -> tuple[str, str]:
     return (Result.CORRECT if result.passed else Result.WRONG).value, reason
 
 
+def _outcome(isolated) -> tuple[str, str]:
+    """(result, reason) from a grading child, which must send exactly that."""
+    if not isolated.ok:
+        return Result.ERROR.value, f"could not be graded: {isolated.error}"
+    value = isolated.value
+    if (isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, str) for v in value)
+            and value[0] in {r.value for r in Result}):
+        return value
+    return Result.ERROR.value, "could not be graded: the grading process sent no valid result"
+
+
 def read_journal(path: Path) -> dict[str, dict]:
     """The last journal entry per folder; a torn or foreign line is skipped."""
     entries = {}
@@ -154,15 +165,14 @@ def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None,
     calls = [(_grade_copy, (found.resolve(), key)) for key, found, _ in todo]
     try:
         journal = open(out / JOURNAL, "a", encoding="utf-8")
+        if journal.tell() and not (out / JOURNAL).read_bytes().endswith(b"\n"):
+            journal.write("\n")  # a run killed mid-line left a torn entry: start on a line of our own
     except OSError as exc:
         raise MutagradError(f"{out / JOURNAL}: cannot write the grading journal: {exc}") from exc
     with journal:
         for index, isolated in run_each(calls, jobs=jobs, timeout=CLASS_TIMEOUT):
             key, found, mark = todo[index]
-            if isolated.ok:
-                result, reason = isolated.value
-            else:
-                result, reason = Result.ERROR.value, f"could not be graded: {isolated.error}"
+            result, reason = _outcome(isolated)
             row = Row(key.student, str(found), key.exercise.mutant_id, Result(result), reason, handed_in(found))
             _append(journal, {**asdict(row), "result": row.result.value, "key_folder": key.folder,
                               "fingerprint": mark})

@@ -137,3 +137,20 @@ def test_a_sealed_exercise_file_of_another_student_is_refused(tmp_path):
                     "--student", "Anna Lee")
     assert isinstance(result.exception, MutagradError)
     assert "sealed for 'Bo Chen', not for 'Anna Lee'" in str(result.exception)
+
+
+def test_hiding_lambd_from_the_checker(bendable):
+    model = with_cheat(bendable, "drop_hyperparameters")
+    assert invoke("check", model).exit_code == 0  # the lambd probe is skipped: the check alone is fooled
+    for result in grade_marked(bendable):
+        assert result.exit_code == 1 and "must still take lambd" in result.output
+
+
+@NEEDS_SANDBOX
+@pytest.mark.parametrize("cheat", ["monkeypatch_grader", "forge_fd", "pickle_reduce"])
+def test_process_cheats_in_a_class_graded_at_once(bendable, cheat, monkeypatch):
+    monkeypatch.setenv("MUTAGRAD_CHEAT_RAN_IN_PARENT", "0")
+    with_cheat(bendable, cheat)
+    rows, _ = grade_class(bendable, jobs=1)
+    assert os.environ["MUTAGRAD_CHEAT_RAN_IN_PARENT"] == "0"
+    assert rows[0].result.value in ("wrong", "error"), rows[0]
