@@ -16,12 +16,16 @@ from .answer_key import KEY_COLUMNS, KEY_FILE, class_secret, seal
 from .exercise import Chooser, folder_is_free, make
 
 ROSTER_COLUMNS = ("name", "student", "student name", "full name")
+# Latin letters that Unicode does not decompose into a base letter and an accent.
+LATIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                               "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ı": "i"})
 
 
 def folder_name(name: str, ascii_only: bool = False) -> str:
     """A safe folder name for a student: letters and digits joined by '-', lower case (accents dropped if ascii_only)."""
     if ascii_only:
-        name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+        name = "".join(c for c in unicodedata.normalize("NFKD", name.translate(LATIN_LETTERS))
+                       if not unicodedata.combining(c))
         name = name.encode("ascii", "ignore").decode()
     slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", name)).strip("-").lower()
     return slug[:60].strip("-")

@@ -286,17 +286,34 @@ def test_roster_as_lines_or_csv(tmp_path):
     assert read_roster(table) == ["Anna Lee", "Bo Chen"]
 
 
-def test_duplicate_names_are_one_line_errors(tmp_path, capsys):
+def test_duplicate_names_are_one_clear_line_that_says_how_to_fix_the_roster(tmp_path, capsys):
     roster = tmp_path / "roster.txt"
     roster.write_text("Anna Lee\nBo Chen\nanna lee\n")
     code, _, err = run_main(capsys, "exercise", "class", "--roster", roster, "--out", tmp_path / "c")
-    assert code == 2 and err.strip() == f"mutagrad: error: {roster}:3: duplicate name 'anna lee' (line 1)"
-    roster.write_text("Anna-Lee\nAnna Lee\n")
-    with pytest.raises(MutagradError, match="same folder as 'Anna-Lee'"):
+    assert code == 2 and err.strip() == (f"mutagrad: error: {roster}:3: 'anna lee' would get the same folder "
+                                         f"'anna-lee' as 'Anna Lee' on line 1: make each name in the roster "
+                                         f"distinct, e.g. add an initial")
+    roster.write_text("Anna-Lee\nAnna Lee\n")  # the same wording when only the folder is shared
+    with pytest.raises(MutagradError, match=r":2: 'Anna Lee' would get the same folder 'anna-lee' as 'Anna-Lee' "
+                                            r"on line 1: make each name"):
         read_roster(roster)
+    roster.write_text("José\nJose\n")
+    assert read_roster(roster) == ["José", "Jose"]
+    with pytest.raises(MutagradError, match="'Jose' would get the same folder 'jose' as 'José'"):
+        read_roster(roster, ascii_only=True)
+    roster.write_text("李娜\n")
+    with pytest.raises(MutagradError, match=r"in plain ASCII \(--ascii-names\): add a spelling"):
+        read_roster(roster, ascii_only=True)
     roster.write_text("\n\n")
     with pytest.raises(MutagradError, match="no names"):
         read_roster(roster)
+
+
+def test_ascii_folder_names():
+    assert folder_name("José García", ascii_only=True) == "jose-garcia"
+    assert folder_name("Zoë Ångström-Ødegård", ascii_only=True) == "zoe-angstrom-odegard"
+    assert folder_name("../../etc/passwd", ascii_only=True) == "etc-passwd"
+    assert folder_name("李娜", ascii_only=True) == ""
 
 
 def test_a_class_set_and_its_answer_key(tmp_path):
@@ -305,7 +322,8 @@ def test_a_class_set_and_its_answer_key(tmp_path):
     roster.write_text("\n".join(names) + "\n")
     result = invoke("exercise", "class", "--roster", roster, "--out", tmp_path / "class", "--seed", 3)
     assert result.exit_code == 0, result.output
-    assert "do not hand it out" in result.output
+    assert "do not hand them out" in result.output
+    assert (tmp_path / "class" / "instructor.key").stat().st_mode & 0o777 == 0o600  # the instructor's alone
     with open(tmp_path / "class" / "answer_key.csv") as f:
         key = list(csv.DictReader(f))
     assert [row["student"] for row in key] == names
