@@ -3,9 +3,9 @@
 An exercise folder holds model.py (mutagrad/mlp.py with one catalogued bug applied, comments
 stripped, in the `mutagrad check` protocol), README.md for the student, and .exercise.json:
 the mutant id, its hint and components, the configuration and the check seed, as base64 of
-zlib-compressed JSON with a checksum. That keeps the answer out of sight; it deters, it does
-not secure (anyone can decode it, and the reference network ships with mutagrad). Grading is
-in grading.py, class sets in classroom.py.
+zlib-compressed JSON with a checksum (and, in a class set, the instructor's seal: answer_key.py).
+That keeps the answer out of sight; it deters, it does not secure (anyone can decode it, and
+the reference network ships with mutagrad). Grading is in grading.py, class sets in class_set.py.
 """
 from __future__ import annotations
 
