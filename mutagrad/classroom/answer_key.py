@@ -104,6 +104,8 @@ def read_key(path) -> list[KeyRow]:
     path = key_path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise MutagradError(f"{path}: no answer key here (`mutagrad exercise class` writes one)") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise MutagradError(f"{path}: cannot read the answer key: {exc}") from exc
     reader = csv.DictReader(text.splitlines())

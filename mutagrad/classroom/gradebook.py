@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from enum import Enum
@@ -189,9 +190,11 @@ def write_gradebook(path: Path, rows: list[Row]) -> Path:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows([r.student, r.folder, r.bug, r.result.value, r.reason, r.time] for r in rows)
-    part = path.with_name(path.name + ".part")
     try:
-        part.write_text(text.getvalue(), encoding="utf-8")
+        fd, part = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # its own name: runs may overlap
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text.getvalue())
+        os.chmod(part, 0o644)
         os.replace(part, path)
     except OSError as exc:
         raise MutagradError(f"{path}: cannot write the gradebook: {exc}") from exc

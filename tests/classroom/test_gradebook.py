@@ -152,5 +152,5 @@ def test_a_grader_that_sends_back_something_else_is_an_error_row(tmp_path, monke
 
 
 def test_a_class_folder_without_an_answer_key_is_bad_input(tmp_path):
-    with pytest.raises(Exception, match="answer_key.csv: cannot read the answer key"):
+    with pytest.raises(Exception, match="answer_key.csv: no answer key here"):
         grade_class(tmp_path)
