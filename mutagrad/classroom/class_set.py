@@ -22,7 +22,7 @@ LATIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ
 
 
 def folder_name(name: str, ascii_only: bool = False) -> str:
-    """A safe folder name for a student: letters and digits joined by '-', lower case (accents dropped if ascii_only)."""
+    """A safe folder name for a student: letters and digits joined by '-', lower case; ascii_only drops accents."""
     if ascii_only:
         name = "".join(c for c in unicodedata.normalize("NFKD", name.translate(LATIN_LETTERS))
                        if not unicodedata.combining(c))

@@ -153,5 +153,6 @@ def exercise_class(roster, out, seed, difficulty, catalog, ascii_names):
     rows = make_class(roster, out, seed=seed, difficulty=difficulty, catalog=catalog, ascii_names=ascii_names)
     for student, folder, *_ in rows:
         click.echo(f"{student}: {Path(out) / folder}")
-    click.echo(f"{len(rows)} exercises; answer key: {Path(out) / 'answer_key.csv'}, seal: {Path(out) / 'instructor.key'} "
+    click.echo(f"{len(rows)} exercises; answer key: {Path(out) / 'answer_key.csv'}, "
+               f"seal: {Path(out) / 'instructor.key'} "
                f"(they name every student's bug and grade for marks: keep them, do not hand them out)")

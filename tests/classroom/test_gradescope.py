@@ -36,7 +36,8 @@ def test_an_unfixed_model_fails_both_tests(exercise, tmp_path):
     result, content = graded_json(exercise, tmp_path, "--key", exercise)
     tests = by_name(content)
     assert result.exit_code == 1 and content["score"] == 0
-    assert tests[GRADIENT_TEST]["status"] == "failed" and "the gradient check still fails" in tests[GRADIENT_TEST]["output"]
+    assert tests[GRADIENT_TEST]["status"] == "failed"
+    assert "the gradient check still fails" in tests[GRADIENT_TEST]["output"]
     assert tests[MATCH_TEST]["max_score"] == 5 and tests[MATCH_TEST]["visibility"] == "visible"
     assert "graded with the instructor's key" in content["output"]
 
