@@ -61,6 +61,18 @@ def candidates(key: KeyRow, class_dir: Path, submissions: Path | None) -> list[P
     return [p for n in names if n for p in (submissions / f"{n}.py", submissions / n / "model.py")]
 
 
+def strays(class_dir, submissions) -> list[str]:
+    """Entries of the submissions folder that no student of the answer key would be graded from."""
+    keys = read_key(key_path(class_dir))
+    wanted = {p for key in keys for p in candidates(key, Path(class_dir), Path(submissions))}
+    try:
+        entries = sorted(Path(submissions).iterdir())
+    except OSError as exc:
+        raise MutagradError(f"--submissions {submissions}: cannot list it: {exc}") from exc
+    return [p.name for p in entries if p not in wanted and p / "model.py" not in wanted
+            and not p.name.startswith(".")]
+
+
 def handed_in(path: Path) -> str:
     """The file's modification time, UTC, to the second."""
     return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -123,13 +123,17 @@ def exercise_grade_class(class_dir, submissions, jobs, out):
     """Grade every student of CLASS_DIR/answer_key.csv into a gradebook CSV; a rerun grades only what changed."""
     import os
 
-    from ..classroom.gradebook import Result, grade_class
+    from ..classroom.gradebook import Result, grade_class, strays
 
     def show(row):
         click.echo(f"{row.student}: {row.result.value}" + ("" if row.result is Result.CORRECT else f": {row.reason}"))
 
     rows, path = grade_class(class_dir, submissions=submissions, jobs=jobs or os.cpu_count() or 1, out=out,
                              progress=show)
+    if submissions:
+        unknown = strays(class_dir, submissions)
+        if unknown:
+            click.echo(f"not graded, named after no student of the answer key: {', '.join(unknown)}")
     counts = {r: sum(row.result is r for row in rows) for r in Result}
     click.echo(f"{len(rows)} students: " + ", ".join(f"{n} {r.value}" for r, n in counts.items() if n)
                + f"; gradebook: {path}")

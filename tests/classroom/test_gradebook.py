@@ -11,7 +11,7 @@ from mutagrad.campaign.configs import CONFIGS
 from mutagrad.classroom import gradebook
 from mutagrad.classroom.answer_key import read_key
 from mutagrad.classroom.class_set import make_class
-from mutagrad.classroom.gradebook import COLUMNS, GRADEBOOK, JOURNAL, Result, grade_class
+from mutagrad.classroom.gradebook import COLUMNS, GRADEBOOK, JOURNAL, Result, grade_class, strays
 
 from test_exercise import reverse_patch
 
@@ -140,6 +140,20 @@ def test_grade_class_from_the_command_line_in_the_class_folder(tmp_path):
     assert "José García: wrong: the gradient check still fails" in result.output
     assert "2 students: 1 wrong, 1 missing; gradebook:" in result.output
     assert (tmp_path / "class" / GRADEBOOK).is_file()
+
+
+def test_hand_ins_named_after_no_student_are_listed(graded_class):
+    root, class_dir, subs, *_ = graded_class
+    (subs / "anna_lee_final.py").write_text("")
+    (subs / "someone").mkdir()
+    try:
+        assert strays(class_dir, subs) == ["anna_lee_final.py", "someone"]
+        result = invoke("exercise", "grade-class", class_dir, "--submissions", subs, "--out", root / "grades")
+        assert result.exit_code == 0, result.output
+        assert "not graded, named after no student of the answer key: anna_lee_final.py, someone" in result.output
+    finally:
+        (subs / "anna_lee_final.py").unlink()
+        (subs / "someone").rmdir()
 
 
 def test_a_grader_that_sends_back_something_else_is_an_error_row(tmp_path, monkeypatch):
