@@ -96,6 +96,7 @@ def _instructors_exercise(folder, key, student):
     from pathlib import Path
 
     from ..classroom.answer_key import KEY_FILE, find_row, key_path, read_key, read_secret, unseal
+    from ..classroom.class_set import folder_name
     from ..errors import MutagradError
 
     key = Path(key)
@@ -105,7 +106,7 @@ def _instructors_exercise(folder, key, student):
     if key.name == KEY_FILE:
         raise click.BadParameter(f"{key}: an answer key must end in .csv", param_hint="--key")
     sealed = unseal(folder, read_secret(key))
-    if student and student.casefold() != (sealed.student or "").casefold():
+    if student and folder_name(student) != folder_name(sealed.student or ""):
         raise MutagradError(f"{Path(folder) / '.exercise.json'}: sealed for {sealed.student!r}, not for {student!r}: "
                             f"hand in your own exercise folder")
     return sealed

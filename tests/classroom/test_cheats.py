@@ -132,6 +132,9 @@ def test_no_code_at_all_a_configuration_where_the_bug_is_not_live(tmp_path):
 
 def test_a_sealed_exercise_file_of_another_student_is_refused(tmp_path):
     class_dir = one_bug_class(tmp_path, CONFIG_BOUND, students=("Anna Lee", "Bo Chen"))
+    own = invoke("exercise", "grade", class_dir / "anna-lee", "--key", class_dir / "instructor.key",
+                 "--student", "anna  LEE")  # as a course site may spell it
+    assert own.exit_code == 1 and own.output.startswith("wrong: the gradient check still fails")
     (class_dir / "anna-lee" / EXERCISE_FILE).write_text((class_dir / "bo-chen" / EXERCISE_FILE).read_text())
     result = invoke("exercise", "grade", class_dir / "anna-lee", "--key", class_dir / "instructor.key",
                     "--student", "Anna Lee")
