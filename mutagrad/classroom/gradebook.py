@@ -46,11 +46,12 @@ class Result(str, Enum):
 class Row:
     """One student's line of the gradebook."""
     student: str
-    folder: str  # the submission graded, or where it was looked for
+    folder: str  # the student's exercise folder, as the answer key names it
     bug: str  # the mutant id the student had to fix
     result: Result
     reason: str
     time: str  # when the submission was last modified (handed in), UTC; empty if missing
+    submission: str = ""  # the file graded (not a gradebook column)
 
 
 def candidates(key: KeyRow, class_dir: Path, submissions: Path | None) -> list[Path]:
@@ -122,7 +123,7 @@ def read_journal(path: Path) -> dict[str, dict]:
     for line in lines:
         try:
             entry = json.loads(line)
-            entries[entry["key_folder"]] = entry
+            entries[entry["folder"]] = entry
         except (ValueError, KeyError, TypeError):
             continue
     return entries
@@ -157,19 +158,19 @@ def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None,
         found = next((p for p in candidates(key, class_dir, submissions) if p.is_file()), None)
         if found is None:
             looked = " or ".join(str(p) for p in candidates(key, class_dir, submissions))
-            rows[key.folder] = Row(key.student, looked, key.exercise.mutant_id, Result.MISSING,
-                                   "nothing handed in", "")
+            rows[key.folder] = Row(key.student, key.folder, key.exercise.mutant_id, Result.MISSING,
+                                   f"nothing handed in (looked for {looked})", "")
             continue
         try:
             mark = fingerprint(key, found)
         except OSError as exc:
-            rows[key.folder] = Row(key.student, str(found), key.exercise.mutant_id, Result.ERROR,
-                                   f"cannot read it: {exc.strerror}", "")
+            rows[key.folder] = Row(key.student, key.folder, key.exercise.mutant_id, Result.ERROR,
+                                   f"cannot read {found}: {exc.strerror}", "", str(found))
             continue
         entry = done.get(key.folder)
-        if entry is not None and entry.get("fingerprint") == mark and entry.get("folder") == str(found):
-            rows[key.folder] = Row(key.student, str(found), key.exercise.mutant_id, Result(entry["result"]),
-                                   entry["reason"], entry["time"])
+        if entry is not None and entry.get("fingerprint") == mark and entry.get("submission") == str(found):
+            rows[key.folder] = Row(key.student, key.folder, key.exercise.mutant_id, Result(entry["result"]),
+                                   entry["reason"], entry["time"], str(found))
         else:
             todo.append((key, found, mark))
     if progress:
@@ -186,9 +187,9 @@ def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None,
         for index, isolated in run_each(calls, jobs=jobs, timeout=CLASS_TIMEOUT):
             key, found, mark = todo[index]
             result, reason = _outcome(isolated)
-            row = Row(key.student, str(found), key.exercise.mutant_id, Result(result), reason, handed_in(found))
-            _append(journal, {**asdict(row), "result": row.result.value, "key_folder": key.folder,
-                              "fingerprint": mark})
+            row = Row(key.student, key.folder, key.exercise.mutant_id, Result(result), reason, handed_in(found),
+                      str(found))
+            _append(journal, {**asdict(row), "result": row.result.value, "fingerprint": mark})
             rows[key.folder] = row
             if progress:
                 progress(row)

@@ -93,7 +93,7 @@ def test_a_class_of_32_gets_one_row_per_student_with_the_right_result(graded_cla
     assert "must still take lambd" in reasons["drop-hyperparameters"]
     assert "syntax error" in reasons["syntax-error"]
     assert "could not be graded" in reasons["exits"]
-    assert reasons["missing"] == "nothing handed in"
+    assert reasons["missing"].startswith("nothing handed in (looked for ")
 
 
 def test_the_gradebook_csv_has_the_columns_and_one_row_per_student(graded_class):
@@ -104,6 +104,7 @@ def test_the_gradebook_csv_has_the_columns_and_one_row_per_student(graded_class)
     assert tuple(table[0]) == COLUMNS == ("student", "folder", "bug", "result", "reason", "time")
     assert [t[0] for t in table[1:]] == [r.student for r in rows]
     for line, row in zip(table[1:], rows):
+        assert line[1] == row.folder and "/" not in row.folder
         assert line[3] == row.result.value and line[2] and (line[5] == "") == (row.result is Result.MISSING)
 
 
@@ -116,7 +117,7 @@ def test_a_second_run_resumes_from_the_journal_and_regrades_only_what_changed(gr
     assert len(journal.read_text().splitlines()) == graded  # nothing graded again
     assert path.read_text() == before  # the same gradebook
     unfixed = next(r for r in again if r.result is Result.WRONG and r.reason.startswith("the gradient check"))
-    model = Path(unfixed.folder)
+    model = Path(unfixed.submission)
     key = next(k for k in read_key(class_dir) if k.student == unfixed.student)
     model.write_text(reverse_patch(model.read_text(), CATALOG.get(key.exercise.mutant_id)))  # fixed late
     with open(journal, "a") as f:
@@ -136,7 +137,7 @@ def test_grade_class_from_the_command_line_in_the_class_folder(tmp_path):
     (tmp_path / "class" / "anna-lee" / "model.py").unlink()
     result = invoke("exercise", "grade-class", tmp_path / "class", "--jobs", 1)
     assert result.exit_code == 0, result.output
-    assert "Anna Lee: missing: nothing handed in" in result.output
+    assert "Anna Lee: missing: nothing handed in (looked for " in result.output
     assert "José García: wrong: the gradient check still fails" in result.output
     assert "2 students: 1 wrong, 1 missing; gradebook:" in result.output
     assert (tmp_path / "class" / GRADEBOOK).is_file()
