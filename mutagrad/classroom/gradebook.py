@@ -75,8 +75,11 @@ def strays(class_dir, submissions) -> list[str]:
 
 
 def handed_in(path: Path) -> str:
-    """The file's modification time, UTC, to the second."""
-    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The file's modification time, UTC, to the second ("" if it is gone)."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OSError:
+        return ""
 
 
 def fingerprint(key: KeyRow, path: Path) -> str:
@@ -123,8 +126,10 @@ def read_journal(path: Path) -> dict[str, dict]:
     for line in lines:
         try:
             entry = json.loads(line)
-            entries[entry["folder"]] = entry
-        except (ValueError, KeyError, TypeError):
+            Result(entry["result"])
+            if all(isinstance(entry.get(k), str) for k in ("folder", "reason", "time", "submission")):
+                entries[entry["folder"]] = entry
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
     return entries
 
@@ -135,23 +140,8 @@ def _append(journal, entry: dict) -> None:
     os.fsync(journal.fileno())
 
 
-def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None,
-                progress: Callable[[Row], None] | None = None) -> tuple[list[Row], Path]:
-    """Grade every student of CLASS_DIR's answer key; write out/gradebook.csv (out: CLASS_DIR).
-
-    Returns the rows in the answer key's order and the gradebook's path.
-    """
-    class_dir = Path(class_dir)
-    keys = read_key(key_path(class_dir))
-    submissions = None if submissions is None else Path(submissions)
-    if submissions is not None and not submissions.is_dir():
-        raise MutagradError(f"--submissions {submissions}: no such folder")
-    out = class_dir if out is None else Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise MutagradError(f"--out {out}: cannot make the folder: {exc}") from exc
-    done = read_journal(out / JOURNAL)
+def _plan(keys, class_dir, submissions, done) -> tuple[dict[str, Row], list]:
+    """Rows already known (missing, unreadable, or journaled with the same fingerprint), and what to grade."""
     rows: dict[str, Row] = {}
     todo = []
     for key in keys:
@@ -173,6 +163,26 @@ def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None,
                                    entry["reason"], entry["time"], str(found))
         else:
             todo.append((key, found, mark))
+    return rows, todo
+
+
+def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None,
+                progress: Callable[[Row], None] | None = None) -> tuple[list[Row], Path]:
+    """Grade every student of CLASS_DIR's answer key; write out/gradebook.csv (out: CLASS_DIR).
+
+    Returns the rows in the answer key's order and the gradebook's path.
+    """
+    class_dir = Path(class_dir)
+    keys = read_key(key_path(class_dir))
+    submissions = None if submissions is None else Path(submissions)
+    if submissions is not None and not submissions.is_dir():
+        raise MutagradError(f"--submissions {submissions}: no such folder")
+    out = class_dir if out is None else Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MutagradError(f"--out {out}: cannot make the folder: {exc}") from exc
+    rows, todo = _plan(keys, class_dir, submissions, read_journal(out / JOURNAL))
     if progress:
         for row in rows.values():
             progress(row)
