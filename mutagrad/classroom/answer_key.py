@@ -138,3 +138,25 @@ def find_row(rows: list[KeyRow], name: str, where: str) -> KeyRow:
         if name in (row.folder, row.student) or name.casefold() == row.student.casefold():
             return row
     raise MutagradError(f"{where}: no student or folder {name!r} in the answer key")
+
+
+def instructors_exercise(folder, key, student: str | None = None) -> Exercise:
+    """The exercise of `folder` as the instructor's `key` has it.
+
+    Args:
+        folder: the student's folder (its model.py is graded).
+        key: the class folder or its answer_key.csv (the row of `student`, default: the folder's
+            name), or the class's instructor.key (the folder's .exercise.json, if the seal verifies).
+        student: the student's name or folder; with instructor.key, the sealed file must be theirs.
+    """
+    from .class_set import folder_name  # class_set imports this module
+
+    key = Path(key)
+    if key.is_dir() or key.suffix == ".csv":
+        name = student or Path(folder).resolve().name
+        return find_row(read_key(key_path(key)), name, f"--key {key_path(key)}").exercise
+    sealed = unseal(folder, read_secret(key))
+    if student and folder_name(student) != folder_name(sealed.student or ""):
+        raise MutagradError(f"{Path(folder) / EXERCISE_FILE}: sealed for {sealed.student!r}, not for {student!r}: "
+                            f"hand in your own exercise folder")
+    return sealed

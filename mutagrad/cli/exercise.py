@@ -69,12 +69,16 @@ def exercise_hint(folder):
               help="Points in results.json, half for each of its two tests.")
 def exercise_grade(folder, key, student, results_json, max_score):
     """Grade FOLDER/model.py: it must pass the check and match the original network. Exit 0 or 1."""
+    from ..classroom.answer_key import instructors_exercise
     from ..classroom.grading import grade
     from ..classroom.gradescope import results, write_results
     from ..errors import MutagradError
 
+    if student and not key:
+        raise click.BadParameter("needs --key: the student is looked up in the instructor's key",
+                                 param_hint="--student")
     try:
-        result = grade(folder, _instructors_exercise(folder, key, student) if key else None)
+        result = grade(folder, instructors_exercise(folder, key, student) if key else None)
     except MutagradError as exc:
         if results_json:  # Gradescope shows the student why there is no score
             write_results(results_json, results(None, max_score=max_score, marked=bool(key), error=str(exc)))
@@ -89,27 +93,6 @@ def exercise_grade(folder, key, student, results_json, max_score):
         click.echo("  note: a self-check with this folder's own .exercise.json, not a grade for marks "
                    "(the instructor grades with their key)")
     sys.exit(0 if result.passed else 1)
-
-
-def _instructors_exercise(folder, key, student):
-    """The exercise as the instructor's key has it (the answer key's row, or the sealed file)."""
-    from pathlib import Path
-
-    from ..classroom.answer_key import KEY_FILE, find_row, key_path, read_key, read_secret, unseal
-    from ..classroom.class_set import folder_name
-    from ..errors import MutagradError
-
-    key = Path(key)
-    if key.is_dir() or key.suffix == ".csv":
-        name = student or Path(folder).resolve().name
-        return find_row(read_key(key_path(key)), name, f"--key {key_path(key)}").exercise
-    if key.name == KEY_FILE:
-        raise click.BadParameter(f"{key}: an answer key must end in .csv", param_hint="--key")
-    sealed = unseal(folder, read_secret(key))
-    if student and folder_name(student) != folder_name(sealed.student or ""):
-        raise MutagradError(f"{Path(folder) / '.exercise.json'}: sealed for {sealed.student!r}, not for {student!r}: "
-                            f"hand in your own exercise folder")
-    return sealed
 
 
 @exercise.command("grade-class")
