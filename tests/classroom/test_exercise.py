@@ -336,7 +336,7 @@ def test_a_class_set_and_its_answer_key(tmp_path):
         ex = load(folder)
         assert (ex.mutant_id, ex.student) == (row["mutant_id"], row["student"])
         assert row["component"].split(" or ") == list(ex.components)
-        assert not list(folder.rglob("answer_key*"))
+        assert not list(folder.rglob("answer_key*")) and not list(folder.rglob("instructor.key*"))
 
 
 def test_a_class_set_is_deterministic_from_names_and_seed(tmp_path):
