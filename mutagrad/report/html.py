@@ -198,9 +198,8 @@ def _details(m: MutantResult, detail: tuple[str, str] | None) -> str:
     outcome = tag(m.outcome.value.replace("_", " "), OUTCOME_COLOUR[m.outcome.value], m.outcome.value)
     where = f" &rarr; {escape(m.localized)}" if m.flagged and m.localized else ""
     if m.detected and m.localized and not m.localized_correctly:
-        expected = ", ".join(dict.fromkeys(c for r in m.runs for c in r.expected)) or ", ".join(m.components)
         where += (f' <span class="wrong" style="color:{COLOUR[Verdict.FAIL]}"><b>wrong component</b>: '
-                  f"expected {escape(expected)}</span>")
+                  f"expected {escape(_expected(m))}</span>")
     parts = [f"<summary><b>{escape(m.id)}</b> {outcome}{where} &nbsp;{escape(m.title)}</summary>"]
     if detail is not None:
         parts.append(f"<p>{escape(detail[0])}</p>")
@@ -290,7 +289,12 @@ def _not_judged(result: RunResult, outcome: Outcome) -> str:
 def _wrong(result: RunResult) -> str:
     """Detected but localized to a component the catalog does not expect."""
     hit = [m for m in result.mutants if m.detected and m.localized and not m.localized_correctly]
-    return str(len(hit)) + "".join(f"; {m.id}: {m.localized}, expected {', '.join(m.components)}" for m in hit)
+    return str(len(hit)) + "".join(f"; {m.id}: {m.localized}, expected {_expected(m)}" for m in hit)
+
+
+def _expected(m: MutantResult) -> str:
+    """The components the catalog expects, as named in the configurations the mutant ran in."""
+    return ", ".join(dict.fromkeys(c for r in m.runs for c in r.expected)) or ", ".join(m.components)
 
 
 def sensitivity_plot(out_dir) -> bytes | None:

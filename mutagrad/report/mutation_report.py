@@ -58,9 +58,9 @@ def status_reason(m: MutantResult) -> str:
 def mutation_report(result: RunResult, source: str, locations: dict[str, PatchLocation]) -> dict:
     """The report as a dict; `source` is mlp.py's text, `locations` each mutant's patch location by id."""
     mutants = [mutant_entry(m, locations.get(m.id)) for m in result.mutants]
-    mutants += [{"id": key.removeprefix("mutant "), "mutatorName": "not run", "location": NOWHERE.to_dict(),
+    mutants += [{"id": key.partition("mutant ")[2], "mutatorName": "not run", "location": NOWHERE.to_dict(),
                  "status": "Pending", "statusReason": "the run was interrupted before this mutant ran"}
-                for key in result.not_run if key.startswith("mutant ")]
+                for key in result.not_run if "mutant " in key]  # "mutant ID", or "CHECKER: mutant ID"
     return {
         "schemaVersion": SCHEMA_VERSION,
         "thresholds": dict(THRESHOLDS),
