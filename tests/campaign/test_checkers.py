@@ -194,3 +194,10 @@ def test_the_checker_sees_pinned_dropout_masks(tmp_path):
                     "    return bool(first == second)\n")
     run = runner.run_reference(CONFIGS[0], 0, resolve(f"{path}:check"))
     assert run.error is None and run.verdict is Verdict.PASS  # the same masks on every forward call
+
+
+def test_torch_gradcheck_passes_the_gate_and_catches_a_transposed_dw():
+    pytest.importorskip("torch")
+    checker = resolve("torch-gradcheck-fast")
+    assert runner.sanity_gate(0, CONFIGS[0], checker).passed
+    assert runner.run_mutant(CATALOG.get("transposed-dw"), 0, checker=checker).outcome is Outcome.DETECTED
