@@ -79,7 +79,8 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
                 result = run_comparison(entries, checkers, progress=progress, **options)
     except CampaignInterrupted as stop:
         write_reports(stop.result)
-        kept = len(stop.result.mutants) + len(stop.result.reference)
+        runs = getattr(stop.result, "runs", (stop.result,))  # one checker's RunResult, or a Comparison's
+        kept = sum(len(r.mutants) + len(r.reference) for r in runs)
         click.echo(f"interrupted: {kept} of {kept + len(stop.result.not_run)} results kept in {out / JOURNAL_NAME}; "
                    f"partial reports in {out}; the same command with --resume finishes the run", err=True)
         sys.exit(130)

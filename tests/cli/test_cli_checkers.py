@@ -2,6 +2,8 @@
 import json
 import re
 
+import pytest
+
 from helpers import EXAMPLES, ROOT, invoke, run_main
 
 IDS = ("transposed-dw", "forgotten-dropout-mask", "missing-lambda-over-m-term", "dropout-removed-consistently")
@@ -61,3 +63,33 @@ def test_a_checker_written_from_the_readme_runs_unchanged(tmp_path):
     assert outcomes["missing-lambda-over-m-term"] == "detected"  # it probes lambd > 0
     assert outcomes["forgotten-dropout-mask"] == "survived"  # but never keep_prob < 1
     assert report["summary"]["errors"] == 0 and report["summary"]["false_alarms"] == 0
+
+
+BAD_CHECKERS = [
+    ("{d}/missing.py:check", "mutagrad: error: --checker {d}/missing.py:check: cannot read {d}/missing.py: "
+                             "No such file or directory"),
+    ("{d}/mine.py:chek", "mutagrad: error: --checker {d}/mine.py:chek: {d}/mine.py defines no function 'chek' "
+                         "(functions: check)"),
+    ("{d}/broken.py:check", "mutagrad: error: --checker {d}/broken.py:check: {d}/broken.py:1: invalid syntax"),
+    ("{d}/mine.py", "mutagrad: error: --checker {d}/mine.py: expected a built-in name (mutagrad, course, "
+                    "notes-1e-3, torch-gradcheck, torch-gradcheck-fast), path/to/file.py:function or "
+                    "package.module:function"),
+]
+
+
+@pytest.mark.parametrize("spec,line", BAD_CHECKERS, ids=[s.replace("{d}/", "") for s, _ in BAD_CHECKERS])
+def test_a_bad_checker_is_one_clear_line_and_exit_2(tmp_path, capsys, spec, line):
+    (tmp_path / "mine.py").write_text("def check(forward, backward, parameters, X, Y):\n    return True\n")
+    (tmp_path / "broken.py").write_text("def check(:\n")
+    code, out, err = run_main(capsys, "run", "transposed-dw", "--checker", spec.format(d=tmp_path),
+                              "--out", tmp_path / "out")
+    assert code == 2 and err.strip() == line.format(d=tmp_path) and "Traceback" not in out + err
+
+
+def test_torch_checkers_without_torch_are_one_line(capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    code, _, err = run_main(capsys, "run", "transposed-dw", "--checker", "torch-gradcheck")
+    assert code == 2 and err.strip() == ("mutagrad: error: --checker torch-gradcheck: needs torch, which is not "
+                                         "installed (pip install 'torch==2.13.0', or pip install -e '.[bench]')")
