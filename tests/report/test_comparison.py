@@ -54,3 +54,10 @@ def test_the_terminal_marks_a_wrong_component_and_a_checker_that_names_none():
     text = console.export_text()
     assert "dW2 (wrong)" in text and "dW3 (wrong)" not in text
     assert "localized n/a (names no gradient)" in text
+
+
+def test_report_md_says_n_a_for_a_checker_that_names_no_gradient():
+    from mutagrad.report.markdown import render_markdown
+
+    assert "| n/a (the checker names no gradient) |" in render_markdown(COURSE)
+    assert "| 1/2 (50.0%) |" in render_markdown(MINE)
