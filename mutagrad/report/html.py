@@ -239,10 +239,13 @@ def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = 
     if comparison is not None:
         body += ["<h2>Checkers side by side</h2>", comparison_html(comparison),
                  f'<p class="note">Below: the first checker, {escape(result.checker)}, in detail.</p>']
-    if any(_layered(r) for m in result.mutants for r in m.runs):
-        body += ["<h2>Relative error per gradient</h2>",
+    drawn = [r for r in (result, *(comparison.runs if comparison is not None else ()))
+             if any(_layered(run) for m in r.mutants for run in m.runs)]  # checkers with a relative error each
+    if drawn:
+        whose = "" if drawn[0] is result else f" ({escape(drawn[0].checker)})"
+        body += [f"<h2>Relative error per gradient{whose}</h2>",
                  (f'<img id="heatmap" alt="heatmap of relative errors, mutants by gradient components" '
-                  f'src="data:image/png;base64,{heatmap_png(result)}">'),
+                  f'src="data:image/png;base64,{heatmap_png(drawn[0])}">'),
                  ('<p class="note">Rows: mutants in catalog order, and the unmutated reference. Columns: gradient '
                   'components in backprop order, counted from the output layer. Colour: the largest relative '
                   'error over the configurations, log scale; red triangle: the checker failed that gradient '

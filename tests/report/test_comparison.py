@@ -61,3 +61,16 @@ def test_report_md_says_n_a_for_a_checker_that_names_no_gradient():
 
     assert "| n/a (the checker names no gradient) |" in render_markdown(COURSE)
     assert "| 1/2 (50.0%) |" in render_markdown(MINE)
+
+
+def test_report_html_draws_the_heatmap_of_a_checker_that_measures_each_gradient():
+    from mutagrad.records.campaign import ComponentScore
+    from mutagrad.report.html import render_html
+
+    scored = ConfigRun("relu-sigmoid", 0, Verdict.FAIL, localized="dW3", expected=("dW3",),
+                       components=(ComponentScore("dW3", Verdict.FAIL, 0.3, -1.0, "initial"),))
+    measured = run("mutagrad", MutantResult(id="a", title="a", category="shapes", expect=Expect.DETECTED,
+                                            components=("dW{L}",), runs=(scored,)))
+    assert 'id="heatmap"' not in render_html(COURSE)
+    html = render_html(COURSE, comparison=Comparison((COURSE, measured)))
+    assert 'Relative error per gradient (mutagrad)</h2><img id="heatmap"' in html
