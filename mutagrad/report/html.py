@@ -124,7 +124,7 @@ def heatmap_png(result: RunResult) -> str:
                                       linestyle="--", zorder=3))
     if failed:  # the verdict, whatever the colour: a fail is never drawn like a pass
         rows, cols = zip(*sorted(failed))
-        ax.scatter([c + 0.3 for c in cols], [r - 0.22 for r in rows], marker="v", s=10, color=COLOUR[Verdict.FAIL],
+        ax.scatter([c + 0.3 for c in cols], [r - 0.22 for r in rows], marker="v", s=24, color=COLOUR[Verdict.FAIL],
                    edgecolors="white", linewidths=0.4, zorder=5)
     if missing:
         rows, cols = zip(*sorted(missing))
