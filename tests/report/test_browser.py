@@ -2,8 +2,9 @@
 
 Two renderings of the report a real `mutagrad run` writes:
 
-- a screenshot of the page itself (1200 x 2000), with Chromium's log on stderr: the page has no
-  script, so any console message at all (an "Uncaught ..." error, a failed resource) fails;
+- a screenshot of the page itself (1200 x 2000), with Chromium's log on stderr: the only script is
+  the inlined standard viewer, which logs nothing, so any console message at all (an "Uncaught ..."
+  error, a failed resource) fails;
 - the same page with a small probe script put first in <head>, printed with --dump-dom: it
   records every error event (an uncaught exception, or an <img> that failed to decode), every
   console.error, and, once the page has loaded, each image's natural size and where it sits.
@@ -11,7 +12,8 @@ Two renderings of the report a real `mutagrad run` writes:
 The heatmap must have decoded (naturalWidth > 0), lie within the first screen, and the
 screenshot's pixels in its box must show the plot (many colours, the yellow of wrong
 gradients), not a blank or broken image. A deliberately broken copy of the page checks that
-the harness can see each kind of failure.
+the harness can see each kind of failure. A third rendering walks the viewer's shadow DOM and
+screenshots it: mlp.py's source with the mutants on it.
 """
 import json
 import shutil
