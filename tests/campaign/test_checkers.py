@@ -201,3 +201,18 @@ def test_torch_gradcheck_passes_the_gate_and_catches_a_transposed_dw():
     checker = resolve("torch-gradcheck-fast")
     assert runner.sanity_gate(0, CONFIGS[0], checker).passed
     assert runner.run_mutant(CATALOG.get("transposed-dw"), 0, checker=checker).outcome is Outcome.DETECTED
+
+
+def test_a_comparison_resumes_from_its_journal_to_the_same_report(tmp_path):
+    entries = CATALOG.select(["transposed-dw", "forgotten-dropout-mask"])
+    checkers = resolve_all(["course", "mutagrad"])
+    journal = tmp_path / "journal.jsonl"
+    first = runner.run_comparison(entries, checkers, jobs=2, journal=journal)
+    keys = [line for line in journal.read_text().splitlines()[1:]]
+    assert len(keys) == 2 * (len(entries) + len(CONFIGS) * REFERENCE_SEEDS)
+    assert any('"key": "course: mutant transposed-dw"' in k for k in keys)
+    again = runner.run_comparison(entries, checkers, jobs=2, journal=journal, resume=True)
+    assert again.to_dict() == first.to_dict() and [r.checker for r in again.runs] == ["course", "mutagrad"]
+    with pytest.raises(runner.MutagradError, match="checkers"):  # another set of checkers: another run
+        runner.run_comparison(entries, resolve_all(["notes-1e-3", "mutagrad"]), jobs=2, journal=journal,
+                              resume=True)
