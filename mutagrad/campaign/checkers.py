@@ -103,14 +103,30 @@ def resolve(spec: str) -> Checker:
                            f"path/to/file.py:function or package.module:function")
     if where.endswith(".py") or "/" in where or "\\" in where:
         return Checker(spec, path=str(Path(where).resolve()), function=_defined_in_file(spec, Path(where), function))
-    try:
-        found = importlib.util.find_spec(where)
-    except (ImportError, ValueError) as exc:
-        raise CheckerError(f"--checker {spec}: cannot find module {where}: {exc}") from None
-    if found is None or not found.origin or not found.origin.endswith(".py"):
+    found = _module_file(where)
+    if found is None:
         raise CheckerError(f"--checker {spec}: no Python module {where} on the path")
-    _defined_in_file(spec, Path(found.origin), function)
+    _defined_in_file(spec, found, function)
     return Checker(spec, module=where, function=function)
+
+
+def _module_file(name: str) -> Path | None:
+    """The .py file of module `name`, found without importing it or its packages (their code is untrusted)."""
+    top, *rest = name.split(".")
+    try:
+        spec = importlib.util.find_spec(top)  # a top-level name: located, not imported
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if not rest:
+        return Path(spec.origin) if spec.origin and spec.origin.endswith(".py") else None
+    for folder in spec.submodule_search_locations or ():
+        path = Path(folder, *rest)
+        for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def _defined_in_file(spec: str, path: Path, function: str) -> str:

@@ -216,3 +216,15 @@ def test_a_comparison_resumes_from_its_journal_to_the_same_report(tmp_path):
     with pytest.raises(runner.MutagradError, match="checkers"):  # another set of checkers: another run
         runner.run_comparison(entries, resolve_all(["notes-1e-3", "mutagrad"]), jobs=2, journal=journal,
                               resume=True)
+
+
+def test_a_module_spec_is_found_without_importing_its_package(tmp_path, monkeypatch):
+    package = tmp_path / "userpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(f"open({str(tmp_path / 'imported')!r}, 'w').close()\n")
+    (package / "checks.py").write_text("def check(forward, backward, parameters, X, Y):\n    return True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    checker = resolve("userpkg.checks:check")
+    assert checker.module == "userpkg.checks" and not (tmp_path / "imported").exists()
+    with pytest.raises(CheckerError, match="no Python module userpkg.nothing"):
+        resolve("userpkg.nothing:check")
