@@ -21,6 +21,8 @@ from ..records.check import Verdict
 from ..records.campaign import MutantResult, Outcome, RunResult
 from .comparison import comparison_html
 from .html_table import COLOUR, OUTCOME_COLOUR, _column_key, _layered, _pct, _relative, badge, tag
+from .html_facts import expected_components as _expected, names_gradients as _names, not_judged as _not_judged
+from .html_facts import wrong_components as _wrong
 from .html_viewer import viewer_html
 
 FLOOR = 1e-12  # the colour scale's bottom: below any real mismatch, about the round-off of a right gradient
@@ -276,28 +278,6 @@ def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = 
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>mutagrad run report</title>{STYLE}</head><body>{''.join(body)}</body></html>\n")
-
-
-def _names(result: RunResult) -> bool:
-    """Whether the checker names a first wrong gradient in any of its detections (or detects nothing)."""
-    return not any(m.detected for m in result.mutants) or any(m.detected and m.localized for m in result.mutants)
-
-
-def _not_judged(result: RunResult, outcome: Outcome) -> str:
-    """How many mutants had `outcome`, and which, with why."""
-    hit = [m for m in result.mutants if m.outcome is outcome]
-    return str(len(hit)) + "".join(f"; {m.id}: {m.problem or outcome.value}" for m in hit)
-
-
-def _wrong(result: RunResult) -> str:
-    """Detected but localized to a component the catalog does not expect."""
-    hit = [m for m in result.mutants if m.detected and m.localized and not m.localized_correctly]
-    return str(len(hit)) + "".join(f"; {m.id}: {m.localized}, expected {_expected(m)}" for m in hit)
-
-
-def _expected(m: MutantResult) -> str:
-    """The components the catalog expects, as named in the configurations the mutant ran in."""
-    return ", ".join(dict.fromkeys(c for r in m.runs for c in r.expected)) or ", ".join(m.components)
 
 
 def sensitivity_plot(out_dir) -> bytes | None:
