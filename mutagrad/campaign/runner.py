@@ -18,14 +18,16 @@ import tempfile
 import time
 
 from .catalog import BUILTIN, Entry
+from .checkers import MUTAGRAD, Checker, accept, call_checker
 from .configs import CONFIGS, REFERENCE_SEEDS, Config
 from ..errors import MutagradError
-from ..execution.isolate import DEFAULT_MEMORY_MB, Isolated, Status, run_each
+from ..execution.isolate import DEFAULT_MEMORY_MB, Isolated, Status, run_each, run_isolated
 from .journal import Journal, run_identity, task_key
 from .mutate import Hunk, apply_patch, build_module, mutant_filename, mutant_module, reference_source
 from ..check.protocol import Model, check_model
 from ..records.check import CheckResult
 from ..records.campaign import ComponentScore, ConfigRun, GateResult, MutantResult, Outcome, RunResult
+from ..records.comparison import Comparison
 
 # The gate's deliberately broken gradient: the output delta doubled, wrong at every probe.
 FORCED_FAIL = (Hunk("backward", "dZL = AL - Y", "dZL = 2 * (AL - Y)"),)
@@ -36,6 +38,7 @@ TIMEOUT_FACTOR = 20  # default time limit: this many times the gate's reference 
 CHECKPOINT_SECONDS = 1.0  # at most this often, `checkpoint` gets the partial result
 # Without the seconds: the default limit is measured, and report.json stays deterministic.
 TIMEOUT_MESSAGE = "no result within the time limit (--timeout): an infinite loop?"
+GATE_TIMEOUT = 300.0  # seconds for each gate check of a checker other than mutagrad's (it runs in a child)
 
 
 class SanityGateError(MutagradError):
@@ -63,8 +66,11 @@ def model_for(module, config: Config, name: str, source: str | None = None) -> M
         name=name, source=source)
 
 
-def check_config(module, config: Config, seed: int, name: str, expected=(), source=None) -> ConfigRun:
+def check_config(module, config: Config, seed: int, name: str, expected=(), source=None,
+                 checker: Checker = MUTAGRAD) -> ConfigRun:
     """One blind check of `module` in `config`, summarized; a checker error becomes `error`."""
+    if not checker.native:
+        return call_checker(checker, model_for(module, config, name, source), seed, config.name, expected)
     start = time.perf_counter()
     try:
         result = check_model(model_for(module, config, name, source), seed=seed, config=config.to_dict())
@@ -86,7 +92,8 @@ def summarize(result: CheckResult, config: str, seed: int, expected=(), seconds:
         raised=result.error, seconds=seconds)
 
 
-def run_mutant(entry: Entry, seed: int = 0, configs: tuple[Config, ...] | None = None) -> MutantResult:
+def run_mutant(entry: Entry, seed: int = 0, configs: tuple[Config, ...] | None = None,
+               checker: Checker = MUTAGRAD) -> MutantResult:
     """Check the mutant of `entry` blind in each configuration its `requires` allows."""
     configs = entry.configs() if configs is None else configs
     runs, error = [], None
@@ -94,7 +101,7 @@ def run_mutant(entry: Entry, seed: int = 0, configs: tuple[Config, ...] | None =
         module = mutant_module(entry)
         for config in configs:
             runs.append(check_config(module, config, seed, f"mutant {entry.id}",
-                                     entry.expected_components(config.depth), mutant_filename(entry.id)))
+                                     entry.expected_components(config.depth), mutant_filename(entry.id), checker))
     except MemoryError:
         raise  # the process running the mutant crashed (isolate.run_each records it)
     except Exception as exc:  # a broken mutant must not stop the campaign
@@ -110,18 +117,34 @@ def mutant_result(entry: Entry, runs: tuple[ConfigRun, ...], error: str | None =
                         reason=entry.reason, error=error, halted=halted)
 
 
-def run_reference(config: Config, seed: int) -> ConfigRun:
+def run_reference(config: Config, seed: int, checker: Checker = MUTAGRAD) -> ConfigRun:
     """The unmutated reference in one configuration: any failure is a false alarm."""
     module = build_module(reference_source(), REFERENCE_NAME, "mutagrad_reference")
-    return check_config(module, config, seed, "reference", source=REFERENCE_NAME)
+    return check_config(module, config, seed, "reference", source=REFERENCE_NAME, checker=checker)
 
 
-def sanity_gate(seed: int = 0, config: Config = CONFIGS[0]) -> GateResult:
-    """Prove the harness can see a failure before judging any mutant; SanityGateError if not."""
-    reference = run_reference(config, seed)
+def run_forced_fail(config: Config, seed: int, checker: Checker = MUTAGRAD) -> ConfigRun:
+    """The gate's deliberately broken gradient in one configuration: the checker must fail it."""
     source = apply_patch(reference_source(), FORCED_FAIL)
     broken = build_module(source, "<forced fail>", "mutagrad_forced_fail")
-    forced = check_config(broken, config, seed, "forced fail", source="<forced fail>")
+    return check_config(broken, config, seed, "forced fail", source="<forced fail>", checker=checker)
+
+
+def _gate_check(fn, config: Config, seed: int, checker: Checker, timeout: float | None) -> ConfigRun:
+    """One gate check; a checker mutagrad did not write runs in a child, like every mutant."""
+    if checker.native:
+        return fn(config, seed)
+    isolated = run_isolated(fn, config, seed, checker, timeout=timeout or GATE_TIMEOUT)
+    if isolated.ok:
+        return accept(isolated.value)
+    return ConfigRun(config=config.name, seed=seed, verdict=None, error=f"{isolated.status.value}: {isolated.error}")
+
+
+def sanity_gate(seed: int = 0, config: Config = CONFIGS[0], checker: Checker = MUTAGRAD,
+                timeout: float | None = None) -> GateResult:
+    """Prove the harness can see a failure before judging any mutant; SanityGateError if not."""
+    reference = _gate_check(run_reference, config, seed, checker, timeout)
+    forced = _gate_check(run_forced_fail, config, seed, checker, timeout)
     gate = GateResult(reference=reference, forced_fail=forced)
     if not gate.passed:
         if reference.error or reference.detected:
@@ -130,7 +153,8 @@ def sanity_gate(seed: int = 0, config: Config = CONFIGS[0]) -> GateResult:
         else:
             why = (f"a deliberately broken gradient (dZL doubled) is not caught in {config.name} "
                    f"(seed {seed}): verdict {forced.verdict.value if forced.verdict else forced.error}")
-        raise SanityGateError(f"sanity gate failed, no mutant was judged: {why}")
+        whose = "" if checker.native else f" for checker {checker.name}"
+        raise SanityGateError(f"sanity gate failed{whose}, no mutant was judged: {why}")
     return gate
 
 
@@ -140,15 +164,15 @@ def default_timeout(gate: GateResult) -> float:
 
 
 def _work(task):
-    kind, payload, seed = task
-    return run_mutant(payload, seed) if kind == "mutant" else run_reference(payload, seed)
+    kind, payload, seed, checker = task
+    return run_mutant(payload, seed, checker=checker) if kind == "mutant" else run_reference(payload, seed, checker)
 
 
 def _expected_work(task) -> int:
     """Rough cost, to start the longest tasks first: a mutant that patches the forward side
     cannot use the layered fast path (fastpath.py), so its checks run the plain loop.
     Only the order of work changes; results are assembled in catalog order."""
-    kind, payload, _ = task
+    kind, payload, _, _ = task
     if kind == "reference":
         return 1
     slow = any(h.function not in BACKWARD_SIDE for h in payload.patch)
@@ -157,9 +181,17 @@ def _expected_work(task) -> int:
 
 def _settle(task, isolated: Isolated):
     """The record of a task whatever became of its process."""
-    kind, payload, seed = task
+    kind, payload, seed, checker = task
     if isolated.ok:
-        return isolated.value
+        if checker.native:
+            return isolated.value
+        if kind == "reference":
+            return accept(isolated.value)
+        value = isolated.value  # a user's checker ran in that child: keep only valid data
+        fine = isinstance(value, MutantResult) and value.id == payload.id
+        return mutant_result(payload, tuple(accept(r) for r in value.runs) if fine else (),
+                             value.error if fine and type(value.error) is str else
+                             None if fine else "the checker's result is not valid data")
     error = TIMEOUT_MESSAGE if isolated.status is Status.TIMEOUT else isolated.error
     if kind == "reference":
         return ConfigRun(config=payload.name, seed=seed, verdict=None, error=f"{isolated.status.value}: {error}")
@@ -170,7 +202,7 @@ def _settle(task, isolated: Isolated):
 def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: str = BUILTIN,
                  configs: tuple[Config, ...] = CONFIGS, progress=None, timeout: float | None = None,
                  memory_mb: int | None = DEFAULT_MEMORY_MB, journal=None, resume: bool = False,
-                 checkpoint=None) -> RunResult:
+                 checkpoint=None, checker: Checker = MUTAGRAD) -> RunResult:
     """Gate, then every entry and the reference runs (configs x REFERENCE_SEEDS seeds), each isolated.
 
     timeout: seconds per mutant (None: default_timeout); memory_mb: each child's memory limit.
@@ -178,26 +210,54 @@ def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: st
     already holds and run only the rest. `progress(kind, item, done, total)` is called as each
     result arrives; `checkpoint(partial_result)` at the start and then at most every
     CHECKPOINT_SECONDS. Ctrl-C raises CampaignInterrupted carrying the partial result.
+    checker: the checker measured (checkers.resolve); mutagrad's own by default.
     """
+    return _campaign(entries, (checker,), lambda results: results[0], seed=seed, jobs=jobs, catalog=catalog,
+                     configs=configs, progress=progress, timeout=timeout, memory_mb=memory_mb, journal=journal,
+                     resume=resume, checkpoint=checkpoint)
+
+
+def run_comparison(entries, checkers: tuple[Checker, ...], **options) -> Comparison:
+    """One campaign measuring several checkers on the same mutants and reference runs, side by side.
+
+    Every gate runs first (SanityGateError names the checker that fails it); then every
+    (checker, task) pair runs in its own child, in one pool. Options as run_campaign's.
+    """
+    return _campaign(entries, tuple(checkers), Comparison, **options)
+
+
+def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = None, catalog: str = BUILTIN,
+              configs: tuple[Config, ...] = CONFIGS, progress=None, timeout: float | None = None,
+              memory_mb: int | None = DEFAULT_MEMORY_MB, journal=None, resume: bool = False, checkpoint=None):
     started = time.perf_counter()
-    tasks = [("mutant", e, seed) for e in entries]
-    tasks += [("reference", c, seed + k) for c in configs for k in range(REFERENCE_SEEDS)]
-    keys = [task_key(*t) for t in tasks]
+    tasks = []
+    for checker in checkers:
+        tasks += [("mutant", e, seed, checker) for e in entries]
+        tasks += [("reference", c, seed + k, checker) for c in configs for k in range(REFERENCE_SEEDS)]
+    keys = [_key(t) for t in tasks]
     with contextlib.ExitStack() as stack:
         book = None
         if journal is not None:
-            identity = run_identity(entries, seed=seed, catalog=catalog, configs=configs,
-                                    options={"timeout": timeout, "memory_mb": memory_mb})
+            options = {"timeout": timeout, "memory_mb": memory_mb}
+            if checkers != (MUTAGRAD,):
+                options["checkers"] = [c.name for c in checkers]
+            identity = run_identity(entries, seed=seed, catalog=catalog, configs=configs, options=options)
             book = stack.enter_context(Journal(journal, identity, resume=resume))
-        gate = sanity_gate(seed, configs[0])
-        limit = default_timeout(gate) if timeout is None else timeout
+        gates = {c.name: sanity_gate(seed, configs[0], c, timeout) for c in checkers}
+        limit = max(default_timeout(g) for g in gates.values()) if timeout is None else timeout
         done = {i: book.done[k] for i, k in enumerate(keys) if book is not None and k in book.done}
         todo = sorted((i for i in range(len(tasks)) if i not in done), key=lambda i: -_expected_work(tasks[i]))
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
 
-        def result() -> RunResult:
-            return _assemble(tasks, keys, done, seed=seed, catalog=catalog, configs=configs, gate=gate, jobs=jobs,
-                             limit=limit, wall=time.perf_counter() - started)
+        per = len(tasks) // len(checkers)  # each checker's tasks are one block, in the same order
+
+        def result():
+            return combine(tuple(
+                _assemble(tasks[b * per:(b + 1) * per], keys[b * per:(b + 1) * per],
+                          {i - b * per: r for i, r in done.items() if b * per <= i < (b + 1) * per},
+                          seed=seed, catalog=catalog, configs=configs, gate=gates[c.name], jobs=jobs, limit=limit,
+                          wall=time.perf_counter() - started, checker=c.name)
+                for b, c in enumerate(checkers)))
 
         if checkpoint is not None:
             checkpoint(result())
@@ -225,7 +285,15 @@ def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: st
         return result()
 
 
-def _assemble(tasks, keys, done: dict, *, seed, catalog, configs, gate, jobs, limit, wall) -> RunResult:
+def _key(task) -> str:
+    """The task's name in the journal; prefixed by the checker's unless it is mutagrad's."""
+    kind, payload, seed, checker = task
+    key = task_key(kind, payload, seed)
+    return key if checker.native else f"{checker.name}: {key}"
+
+
+def _assemble(tasks, keys, done: dict, *, seed, catalog, configs, gate, jobs, limit, wall,
+              checker: str = MUTAGRAD.name) -> RunResult:
     """The RunResult of the finished tasks, in catalog order; the missing ones listed in not_run."""
     finished = [(tasks[i][0], done[i]) for i in range(len(tasks)) if i in done]
     return RunResult(
@@ -233,4 +301,4 @@ def _assemble(tasks, keys, done: dict, *, seed, catalog, configs, gate, jobs, li
         mutants=tuple(r for kind, r in finished if kind == "mutant"),
         reference=tuple(r for kind, r in finished if kind == "reference"),
         wall_seconds=wall, jobs=jobs, not_run=tuple(k for i, k in enumerate(keys) if i not in done),
-        timeout=limit)
+        timeout=limit, checker=checker)

@@ -28,7 +28,11 @@ from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, SHO
 @click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
 @click.option("--resume", is_flag=True,
               help="Finish an interrupted run: keep the results in OUT/journal.jsonl, run only the missing ones.")
-def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memory_mb, resume):
+@click.option("--checker", "checker_specs", multiple=True, metavar="SPEC",
+              help="The checker to measure: mutagrad (default), course, notes-1e-3, torch-gradcheck, "
+                   "torch-gradcheck-fast, or your own as path/to/file.py:function or package.module:function. "
+                   "Repeat it to compare checkers side by side.")
+def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memory_mb, resume, checker_specs):
     """Plant catalogued bugs one at a time, check each blind, and report what was caught.
 
     Writes OUT/report.md, OUT/report.json and OUT/report.html. Each mutant runs in a child
@@ -36,21 +40,23 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
     Results are journaled in OUT/journal.jsonl as they arrive; an interrupted run (Ctrl-C,
     kill) leaves partial reports, and --resume finishes it. Exit code 1 when a gradient bug
     survives, the reference or a non-bug is flagged, or a mutant errs, times out or crashes.
+    Also writes OUT/mutation-report.json (Stryker's mutation-testing-report-schema).
     """
     from pathlib import Path
 
     from ..campaign.catalog import load_catalog
     from ..campaign.journal import JOURNAL_NAME
-    from ..report.html import write_html
     from ..report.json_report import render_json
-    from ..report.markdown import render_markdown
-    from ..report.terminal import progress_bar, render_run
-    from ..campaign.runner import CampaignInterrupted, run_campaign
+    from ..report.terminal import progress_bar
+    from ..campaign.checkers import resolve_all
+    from ..campaign.runner import CampaignInterrupted, run_campaign, run_comparison
+    from .reports import render_any, render_markdown_any, write_checker_reports
 
     if not (ids or run_all or categories):
         raise click.UsageError("name mutant ids, a --category, or --all")
     if run_all and (ids or categories):
         raise click.UsageError("--all runs every entry: give it without ids or --category")
+    checkers = resolve_all(checker_specs)
     cat = load_catalog(catalog)
     entries = cat.select(ids, categories)
     out = Path(out)
@@ -58,29 +64,33 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
     def write_reports(result):  # report.md and report.json, each replaced whole (a kill never leaves half)
         try:
             out.mkdir(parents=True, exist_ok=True)
-            write_atomic(out / "report.md", render_markdown(result))
+            write_atomic(out / "report.md", render_markdown_any(result))
             write_atomic(out / "report.json", render_json(result))
         except OSError as exc:
             raise MutagradError(f"--out {out}: cannot write the reports: {exc}") from exc
 
+    options = dict(seed=seed, jobs=jobs, catalog=cat.source, timeout=timeout, memory_mb=memory_mb,
+                   journal=out / JOURNAL_NAME, resume=resume, checkpoint=write_reports)
     try:
         with sigterm_interrupts(), progress_bar(make_console(stderr=True)) as progress:
-            result = run_campaign(entries, seed=seed, jobs=jobs, catalog=cat.source, progress=progress,
-                                  timeout=timeout, memory_mb=memory_mb, journal=out / JOURNAL_NAME, resume=resume,
-                                  checkpoint=write_reports)
+            if len(checkers) == 1:
+                result = run_campaign(entries, progress=progress, checker=checkers[0], **options)
+            else:
+                result = run_comparison(entries, checkers, progress=progress, **options)
     except CampaignInterrupted as stop:
         write_reports(stop.result)
-        kept = len(stop.result.mutants) + len(stop.result.reference)
+        runs = getattr(stop.result, "runs", (stop.result,))  # one checker's RunResult, or a Comparison's
+        kept = sum(len(r.mutants) + len(r.reference) for r in runs)
         click.echo(f"interrupted: {kept} of {kept + len(stop.result.not_run)} results kept in {out / JOURNAL_NAME}; "
                    f"partial reports in {out}; the same command with --resume finishes the run", err=True)
         sys.exit(130)
     write_reports(result)
     try:
-        write_html(result, out, cat.details())
+        written = write_checker_reports(result, out, entries, cat.details())
     except OSError as exc:
         raise MutagradError(f"--out {out}: cannot write the reports: {exc}") from exc
-    render_run(result, make_console(), table=not quiet)
-    click.echo(f"reports: {out / 'report.md'}, {out / 'report.json'}, {out / 'report.html'}")
+    render_any(result, make_console(), table=not quiet)
+    click.echo(f"reports: {out / 'report.md'}, {out / 'report.json'}, {', '.join(str(p) for p in written)}")
     sys.exit(result.exit_code)
 
 

@@ -222,6 +222,7 @@ class RunResult:
     jobs: int = 1
     not_run: tuple[str, ...] = ()  # an interrupted run: the mutants and reference runs still missing
     timeout: float | None = None  # each mutant's time limit in seconds (report.md only: it is measured)
+    checker: str = "mutagrad"  # the checker measured: a built-in name or the user's --checker SPEC
 
     @property
     def partial(self) -> bool:
@@ -287,6 +288,7 @@ class RunResult:
             "partial": self.partial,
             "not_run": list(self.not_run),
             "seed": self.seed,
+            "checker": self.checker,
             "catalog": self.catalog,
             "configs": [c.to_dict() for c in self.configs],
             "gate": {"passed": self.gate.passed, "reference": self.gate.reference.to_dict(),

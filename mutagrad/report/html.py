@@ -1,9 +1,11 @@
 """reports/report.html: the campaign as one self-contained page for a browser.
 
 The summary, a mutant x gradient heatmap of relative errors, the per-category rates, the
-sensitivity plot when `mutagrad sensitivity` has written one, and each mutant's diff and
-diagnosis in a collapsible <details>. Plots are drawn by matplotlib (Agg, one Figure each, no
-pyplot state) and inlined as base64 PNG; there is no script and no external resource.
+sensitivity plot when `mutagrad sensitivity` has written one, each mutant's diff and
+diagnosis in a collapsible <details>, the checkers side by side when several were measured,
+and the mutants in the standard viewer (html_viewer.py). Plots are drawn by matplotlib (Agg,
+one Figure each, no pyplot state) and inlined as base64 PNG; the only script is the vendored
+viewer, inlined: there is no external resource.
 """
 from __future__ import annotations
 
@@ -17,7 +19,11 @@ import numpy as np
 
 from ..records.check import Verdict
 from ..records.campaign import MutantResult, Outcome, RunResult
-from .html_table import COLOUR, OUTCOME_COLOUR, _column_key, _layered, _pct, badge, tag
+from .comparison import comparison_html
+from .html_table import COLOUR, OUTCOME_COLOUR, _column_key, _layered, _pct, _relative, badge, tag
+from .html_facts import expected_components as _expected, names_gradients as _names, not_judged as _not_judged
+from .html_facts import wrong_components as _wrong
+from .html_viewer import viewer_html
 
 FLOOR = 1e-12  # the colour scale's bottom: below any real mismatch, about the round-off of a right gradient
 DPI = 100  # labels at 7 pt stay legible; the heatmap of the whole catalog is about 150 KB
@@ -25,6 +31,7 @@ ROW_INCHES = 0.17
 COLUMN_INCHES = 0.6
 LABEL_INCHES = 0.058  # width of one character of a 7 pt row label
 NOT_COMPARABLE = 1.0  # a missing or wrongly shaped gradient: drawn as the largest relative error
+EXPECTED_EDGE = "#fb8500"  # orange dashed frame: where the catalog expects the bug (not a viridis colour)
 STYLE = """<style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#1f2328;
 padding:0 16px}
@@ -68,6 +75,19 @@ def heatmap_rows(result: RunResult):
     return [label for label, _ in runs_of], columns, values, marked, missing
 
 
+def heatmap_marks(result: RunResult, columns) -> tuple[set, set]:
+    """(cells where the catalog expects the bug, cells the checker failed), on heatmap_rows' grid."""
+    expected, failed = set(), set()
+    for i, runs in enumerate([m.runs for m in result.mutants] + [result.reference]):
+        for run in runs:
+            layered = _layered(run)
+            depth = max((int(c.name[2:]) for _, c in layered), default=0)
+            names = [n for n in run.expected if depth and n[:2] in ("dW", "db") and n[2:].isdigit()]
+            expected |= {(i, columns.index(_relative(n, depth))) for n in names if _relative(n, depth) in columns}
+            failed |= {(i, columns.index(key)) for key, c in layered if c.status is Verdict.FAIL}
+    return expected, failed
+
+
 def heatmap_png(result: RunResult) -> str:
     """Mutants x gradient components, log-scale colour of the worst relative error, localized cells framed."""
     from matplotlib.collections import PatchCollection
@@ -100,6 +120,14 @@ def heatmap_png(result: RunResult) -> str:
     frames = [Rectangle((j - 0.45, i - 0.42), 0.9, 0.84) for i, j in sorted(marked)]
     ax.add_collection(PatchCollection(frames, facecolor="none", edgecolor=COLOUR[Verdict.FAIL], linewidth=1.8,
                                       zorder=3))
+    expected, failed = heatmap_marks(result, columns)
+    dashed = [Rectangle((j - 0.33, i - 0.3), 0.66, 0.6) for i, j in sorted(expected)]
+    ax.add_collection(PatchCollection(dashed, facecolor="none", edgecolor=EXPECTED_EDGE, linewidth=1.4,
+                                      linestyle="--", zorder=3))
+    if failed:  # the verdict, whatever the colour: a fail is never drawn like a pass
+        rows, cols = zip(*sorted(failed))
+        ax.scatter([c + 0.3 for c in cols], [r - 0.22 for r in rows], marker="v", s=24, color=COLOUR[Verdict.FAIL],
+                   edgecolors="white", linewidths=0.4, zorder=5)
     if missing:
         rows, cols = zip(*sorted(missing))
         ax.scatter(cols, rows, marker="x", s=12, color="white", linewidths=1, zorder=4)
@@ -171,6 +199,9 @@ def _runs_table(m: MutantResult) -> str:
 def _details(m: MutantResult, detail: tuple[str, str] | None) -> str:
     outcome = tag(m.outcome.value.replace("_", " "), OUTCOME_COLOUR[m.outcome.value], m.outcome.value)
     where = f" &rarr; {escape(m.localized)}" if m.flagged and m.localized else ""
+    if m.detected and m.localized and not m.localized_correctly:
+        where += (f' <span class="wrong" style="color:{COLOUR[Verdict.FAIL]}"><b>wrong component</b>: '
+                  f"expected {escape(_expected(m))}</span>")
     parts = [f"<summary><b>{escape(m.id)}</b> {outcome}{where} &nbsp;{escape(m.title)}</summary>"]
     if detail is not None:
         parts.append(f"<p>{escape(detail[0])}</p>")
@@ -185,28 +216,48 @@ def _details(m: MutantResult, detail: tuple[str, str] | None) -> str:
 
 
 def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = None,
-                sensitivity_png: bytes | None = None) -> str:
-    """report.html's text; `details` maps a mutant id to its description and diff (Catalog.details())."""
+                sensitivity_png: bytes | None = None, comparison=None, mutation_report: dict | None = None) -> str:
+    """report.html's text; `details` maps a mutant id to its description and diff (Catalog.details()).
+
+    comparison: the Comparison `result` belongs to (its first checker), for the side-by-side table;
+    mutation_report: `result` in the standard schema, shown in the standard viewer.
+    """
     s = result.summary
     details = details or {}
     verdict = badge(Verdict.PASS if result.ok else Verdict.FAIL)
     facts = [("sanity gate", "passed" if result.gate.passed else "FAILED"),
              ("detection rate", _pct(s.detected, s.detectable)),
-             ("localization (of detected)", _pct(s.localized, s.detected)),
+             ("localization (of detected)", _pct(s.localized, s.detected) if _names(result) else
+              "n/a: the checker names no gradient"),
              ("false alarms", (f"{s.false_alarms} ({s.reference_false_alarms} of {s.reference_runs} reference "
                                f"runs, {s.undetectable_flagged} of {s.undetectable} non-bugs flagged)")),
-             ("survived", str(s.survived)), ("errors", str(s.errors)),
+             ("survived", str(s.survived)), ("errors", _not_judged(result, Outcome.ERROR)),
+             ("timeouts", _not_judged(result, Outcome.TIMEOUT)), ("crashed", _not_judged(result, Outcome.CRASHED)),
+             ("wrong component", _wrong(result)), ("checker", result.checker),
              ("catalog", (f"{result.catalog}: {s.mutants} entries, {len(result.configs)} configurations, "
                           f"seed {result.seed}, {result.wall_seconds:.1f} s with {result.jobs} job{'s' if result.jobs > 1 else ''}"))]
     summary = "<table>" + "".join(f"<tr><th>{k}</th><td>{escape(v)}</td></tr>" for k, v in facts) + "</table>"
-    body = [f"<h1>mutagrad run: would the checker catch the bugs people make? {verdict}</h1>", summary,
-            "<h2>Relative error per gradient</h2>",
-            (f'<img id="heatmap" alt="heatmap of relative errors, mutants by gradient components" '
-             f'src="data:image/png;base64,{heatmap_png(result)}">'),
-            ('<p class="note">Rows: mutants in catalog order, and the unmutated reference. Columns: gradient '
-             'components in backprop order, counted from the output layer. Colour: the largest relative error '
-             'over the configurations, log scale; red frame: where the checker localized the bug; x: a '
-             'gradient that could not be compared (missing or wrongly shaped); grey: not in this network.</p>')]
+    body = [f"<h1>mutagrad run: would the checker catch the bugs people make? {verdict}</h1>", summary]
+    if comparison is not None:
+        body += ["<h2>Checkers side by side</h2>", comparison_html(comparison),
+                 f'<p class="note">Below: the first checker, {escape(result.checker)}, in detail.</p>']
+    drawn = [r for r in (result, *(comparison.runs if comparison is not None else ()))
+             if any(_layered(run) for m in r.mutants for run in m.runs)]  # checkers with a relative error each
+    if drawn:
+        whose = "" if drawn[0] is result else f" ({escape(drawn[0].checker)})"
+        body += [f"<h2>Relative error per gradient{whose}</h2>",
+                 (f'<img id="heatmap" alt="heatmap of relative errors, mutants by gradient components" '
+                  f'src="data:image/png;base64,{heatmap_png(drawn[0])}">'),
+                 ('<p class="note">Rows: mutants in catalog order, and the unmutated reference. Columns: gradient '
+                  'components in backprop order, counted from the output layer. Colour: the largest relative '
+                  'error over the configurations, log scale; red triangle: the checker failed that gradient '
+                  '(whatever its colour); orange dashed frame: where the catalog expects the bug; red frame: '
+                  'where the checker localized it (a red frame without an orange one: the wrong component); '
+                  'x: a gradient that could not be compared (missing or wrongly shaped); grey: not in this '
+                  'network.</p>')]
+    else:
+        body.append(f'<p class="note">No heatmap: {escape(result.checker)} reports a verdict, not a relative '
+                    "error per gradient.</p>")
     chart = categories_png(result)
     if chart:
         body += ["<h2>Per category</h2>",
@@ -216,6 +267,12 @@ def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = 
         body += ["<h2>Sensitivity of the checks</h2>",
                  f'<img id="sensitivity" alt="detection rate against error size" src="data:image/png;base64,{data}">',
                  '<p class="note">From <code>mutagrad sensitivity</code> (sensitivity.md has the table).</p>']
+    if mutation_report is not None:
+        body += ["<h2>The mutants on mlp.py (standard mutation-testing viewer)</h2>",
+                 '<p class="note">The same mutants as mutation-report.json, in Stryker\'s '
+                 "mutation-testing-elements: Killed = failed by the checker (killed by: the gradient it "
+                 "localized), Survived = passed, Ignored = not a gradient bug.</p>",
+                 viewer_html(mutation_report)]
     body += ["<h2>Every mutant: diagnosis and diff</h2>"]
     body += [_details(m, details.get(m.id)) for m in result.mutants]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -238,8 +295,10 @@ def sensitivity_plot(out_dir) -> bytes | None:
     return None
 
 
-def write_html(result: RunResult, out_dir, details: dict[str, tuple[str, str]] | None = None) -> Path:
+def write_html(result: RunResult, out_dir, details: dict[str, tuple[str, str]] | None = None,
+               comparison=None, mutation_report: dict | None = None) -> Path:
     """Write out_dir/report.html (with the sensitivity plot when out_dir has one)."""
     path = Path(out_dir) / "report.html"
-    path.write_text(render_html(result, details, sensitivity_plot(out_dir)), encoding="utf-8")
+    path.write_text(render_html(result, details, sensitivity_plot(out_dir), comparison, mutation_report),
+                    encoding="utf-8")
     return path

@@ -40,7 +40,9 @@ def render_markdown(result: RunResult) -> str:
         "| --- | --- |",
         f"| detection rate (detected / detectable) | {s.detected}/{s.detectable} ({_pct(s.detection_rate)}) |",
         f"| localization accuracy (blamed an expected component / detected) | "
-        f"{s.localized}/{s.detected} ({_pct(s.localization_rate)}) |",
+        + (f"{s.localized}/{s.detected} ({_pct(s.localization_rate)}) |"
+           if not s.detected or any(m.localized for m in result.mutants if m.detected)
+           else "n/a (the checker names no gradient) |"),
         f"| false alarms | {s.false_alarms} ({s.reference_false_alarms} of {s.reference_runs} reference runs, "
         f"{s.undetectable_flagged} of {s.undetectable} non-bugs flagged) |",
         f"| survived | {s.survived} |",

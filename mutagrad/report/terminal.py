@@ -63,8 +63,10 @@ def summary_text(result: RunResult) -> Text:
     """The few lines that say whether the campaign passed."""
     s = result.summary
     text = Text()
+    names = any(m.localized for m in result.mutants if m.detected) or not s.detected
+    localized = f"{s.localized}/{s.detected} ({_pct(s.localization_rate)})" if names else "n/a (names no gradient)"
     text.append(f"detected {s.detected}/{s.detectable} gradient bugs ({_pct(s.detection_rate)}), "
-                f"localized {s.localized}/{s.detected} ({_pct(s.localization_rate)}), "
+                f"localized {localized}, "
                 f"false alarms {s.false_alarms} ({s.reference_runs} reference runs, "
                 f"{s.undetectable} non-bug{'s' if s.undetectable != 1 else ''})\n")
     if s.errors or s.timeouts or s.crashed:  # counted apart from detections: no verdict on the gradient
@@ -96,5 +98,8 @@ def render_run(result: RunResult, console: Console | None = None, table: bool = 
 def _localized(m: MutantResult) -> Text:
     if not m.flagged:
         return Text("-")
+    if m.localized is None:
+        return Text("?")  # the checker names no gradient
     right = m.detectable and m.localized_correctly
-    return Text(m.localized or "?", style="green" if right else "bold red")
+    wrong = " (wrong)" if m.detected and m.localized and not right else ""  # the expected column says which
+    return Text((m.localized or "?") + wrong, style="green" if right else "bold red")

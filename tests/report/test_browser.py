@@ -2,8 +2,9 @@
 
 Two renderings of the report a real `mutagrad run` writes:
 
-- a screenshot of the page itself (1200 x 2000), with Chromium's log on stderr: the page has no
-  script, so any console message at all (an "Uncaught ..." error, a failed resource) fails;
+- a screenshot of the page itself (1200 x 2000), with Chromium's log on stderr: the only script is
+  the inlined standard viewer, which logs nothing, so any console message at all (an "Uncaught ..."
+  error, a failed resource) fails;
 - the same page with a small probe script put first in <head>, printed with --dump-dom: it
   records every error event (an uncaught exception, or an <img> that failed to decode), every
   console.error, and, once the page has loaded, each image's natural size and where it sits.
@@ -11,7 +12,8 @@ Two renderings of the report a real `mutagrad run` writes:
 The heatmap must have decoded (naturalWidth > 0), lie within the first screen, and the
 screenshot's pixels in its box must show the plot (many colours, the yellow of wrong
 gradients), not a blank or broken image. A deliberately broken copy of the page checks that
-the harness can see each kind of failure.
+the harness can see each kind of failure. A third rendering walks the viewer's shadow DOM and
+screenshots it: mlp.py's source with the mutants on it.
 """
 import json
 import shutil
@@ -121,3 +123,56 @@ def test_the_harness_sees_a_broken_image_and_a_script_error(report, tmp_path):
     assert "failed to load <img id=heatmap>" in seen["problems"]
     assert any("notDefined" in p for p in seen["problems"])
     assert next(i for i in seen["images"] if i["id"] == "heatmap")["naturalWidth"] == 0
+
+
+VIEWER_PROBE = """<script>
+window.addEventListener("load", function () {
+  setTimeout(function () {
+    var statuses = {}, text = [], box = null;
+    (function walk(root) {
+      root.querySelectorAll("*").forEach(function (e) {
+        var css = typeof e.className === "string" ? e.className.split(" ") : [];
+        if (css.indexOf("mutant") >= 0) {
+          css.forEach(function (c) { if (/^[A-Z]/.test(c)) statuses[c] = (statuses[c] || 0) + 1; });
+        }
+        if (e.shadowRoot) walk(e.shadowRoot);
+      });
+      if (root !== document) text.push(root.textContent || "");  // what the viewer drew, not the page's data
+    })(document);
+    var app = document.querySelector("mutation-test-report-app");
+    var r = app.getBoundingClientRect();
+    var out = document.createElement("pre");
+    out.id = "mutagrad-probe";
+    out.textContent = JSON.stringify({hash: location.hash, statuses: statuses, text: text.join(" "),
+                                      box: [r.left, r.top + window.scrollY, r.width, r.height]});
+    document.body.appendChild(out);
+  }, 500);
+});
+</script>"""
+TALL = 9000  # the viewer shows the whole of mlp.py below mutagrad's own summary and plots
+
+
+def test_the_standard_viewer_shows_the_mutants_on_mlp_py(report, tmp_path):
+    probed = tmp_path / "viewer-probe.html"
+    probed.write_text(report.read_text().replace("<head>", "<head>" + VIEWER_PROBE, 1))
+    done = chromium(tmp_path, probed, "--dump-dom", "--virtual-time-budget=5000")
+    assert done.returncode == 0, done.stderr[-2000:]
+    start = done.stdout.index('<pre id="mutagrad-probe">') + len('<pre id="mutagrad-probe">')
+    seen = json.loads(unescape(done.stdout[start:done.stdout.index("</pre>", start)]))
+    assert seen["hash"] == "#mutant/mlp.py"  # the file view, not the list of files
+    assert "def backward(X, Y, cache" in seen["text"] and "dZL = AL - Y" in seen["text"]  # mlp.py's source
+    assert seen["statuses"].get("Killed", 0) >= 3 and seen["statuses"].get("Ignored", 0) >= 1  # the mutants on it
+
+    shot = tmp_path / "viewer.png"
+    done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile-viewer'}",
+                           f"--window-size={WIDTH},{TALL}", "--virtual-time-budget=5000", f"--screenshot={shot}",
+                           report.as_uri()], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
+    left, top, width, height = seen["box"]
+    assert width > 600 and height > 1000 and top + height <= TALL
+    viewer = Image.open(shot).convert("RGB").crop((int(left), int(top), int(left + width), int(top + height)))
+    viewer.save(tmp_path / "viewer-crop.png")
+    colours = viewer.getcolors(WIDTH * TALL)
+    assert len(colours) > 300  # highlighted source and status bars, not a blank element
+    green = sum(n for n, (r, g, b) in colours if g > 120 and g > r + 60 and g > b + 40)
+    assert green > 2000  # the killed mutants' green (status bar and markers)

@@ -13,6 +13,8 @@ from mutagrad.campaign.catalog import load_catalog
 from mutagrad.cli import cli
 from mutagrad.report.html import heatmap_rows, render_html, write_html
 from mutagrad.campaign.runner import run_campaign
+from mutagrad.records.campaign import ComponentScore, ConfigRun, Expect, GateResult, MutantResult, Outcome, RunResult
+from mutagrad.records.check import Verdict
 
 IDS = ("transposed-dw", "forgotten-dropout-mask", "db-without-keepdims", "dropout-removed-consistently")
 
@@ -91,3 +93,75 @@ def test_mutagrad_run_writes_report_html(tmp_path):
     assert result.exit_code == 0, result.output
     html = (tmp_path / "report.html").read_text()
     assert "report.html" in result.output and 'id="mutant-transposed-dw"' in html and "heatmap" in html
+
+
+# --- the standard viewer, and a report that hides nothing ------------------------------------
+
+def _viewer_page(campaign):
+    from mutagrad.campaign.locations import patch_locations
+    from mutagrad.campaign.mutate import reference_source
+    from mutagrad.report.mutation_report import mutation_report
+
+    result, details = campaign
+    report = mutation_report(result, reference_source(), patch_locations(load_catalog().select(IDS)))
+    return render_html(result, details, mutation_report=report), report
+
+
+def test_the_viewer_is_inlined_and_nothing_is_fetched(campaign):
+    from mutagrad.report.html_viewer import bundle
+
+    html, report = _viewer_page(campaign)
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+    assert len(scripts) == 3 and scripts[1] == bundle()  # route to the file, the vendored bundle, the data
+    assert '"mutant/mlp.py"' in scripts[0].replace("#", "")
+    data = scripts[2].split(".report = ", 1)[1].rstrip(";")
+    assert json.loads(data) == report
+    outside = html.replace(scripts[1], "")
+    assert not re.search(r"(src|href)=\"(?!data:|#)", outside) and "<link" not in outside and "@import" not in outside
+    assert "<mutation-test-report-app" in html
+
+
+def _score(name, status, rel):
+    return ComponentScore(name, status, rel, 1.0 if status is Verdict.PASS else -1.0, "initial")
+
+
+def _hidden_problems() -> RunResult:
+    passing = ConfigRun("relu-sigmoid", 0, Verdict.PASS, components=(_score("dW3", Verdict.PASS, 1e-9),
+                                                                      _score("dW2", Verdict.PASS, 1e-9)))
+    gate = GateResult(reference=passing, forced_fail=ConfigRun("relu-sigmoid", 0, Verdict.FAIL, localized="dW3"))
+    wrong = ConfigRun("relu-sigmoid", 0, Verdict.FAIL, localized="dW2", expected=("dW3",),
+                      components=(_score("dW3", Verdict.FAIL, 1e-9), _score("dW2", Verdict.FAIL, 0.4)))
+
+    def m(id, runs=(), halted=None, error=None):
+        return MutantResult(id=id, title=id, category="c", expect=Expect.DETECTED, components=("dW{L}",), runs=runs,
+                            halted=halted, error=error)
+    return RunResult(seed=0, catalog="c", configs=(), gate=gate, reference=(passing,), mutants=(
+        m("hangs", halted=Outcome.TIMEOUT, error="no result within the time limit"),
+        m("dies", halted=Outcome.CRASHED, error="the process was killed by SIGKILL"),
+        m("raises", runs=(ConfigRun("relu-sigmoid", 0, None, error="checker raised ValueError: x"),)),
+        m("blames-the-wrong-layer", runs=(wrong,))))
+
+
+def test_the_summary_shows_timeouts_crashes_errors_and_wrong_components():
+    html = render_html(_hidden_problems())
+    summary = html[:html.index("</table>")]
+    assert "timeouts</th><td>1; hangs: no result within the time limit" in summary
+    assert "crashed</th><td>1; dies: the process was killed by SIGKILL" in summary
+    assert "errors</th><td>1; raises: checker raised ValueError: x" in summary
+    assert "wrong component</th><td>1; blames-the-wrong-layer: dW2, expected dW3" in summary
+    block = re.search(r'<details id="mutant-blames-the-wrong-layer">(.*?)</details>', html, re.DOTALL).group(1)
+    assert "wrong component</b>: expected dW3" in block
+
+
+def test_the_heatmap_marks_the_expected_component_and_every_failing_cell():
+    from mutagrad.report.html import heatmap_marks
+
+    result = _hidden_problems()
+    labels, columns, _, localized, _ = heatmap_rows(result)
+    expected, failed = heatmap_marks(result, columns)
+    row = labels.index("blames-the-wrong-layer")
+    assert localized == {(row, columns.index("dW{L-1}"))}  # where the checker put it
+    assert expected == {(row, columns.index("dW{L}"))}  # where the catalog says it is
+    # dW3 fails with a relative error (1e-9) a passing cell could have: it is marked failed all the same
+    assert failed == {(row, columns.index("dW{L}")), (row, columns.index("dW{L-1}"))}
+    assert images(render_html(result))["heatmap"].width > 300
