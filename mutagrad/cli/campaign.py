@@ -28,7 +28,12 @@ from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, SHO
 @click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
 @click.option("--resume", is_flag=True,
               help="Finish an interrupted run: keep the results in OUT/journal.jsonl, run only the missing ones.")
-def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memory_mb, resume):
+@click.option("--mode", type=click.Choice(["auto", "exhaustive", "directional"]), default="auto", show_default=True,
+              help="The checker's mode for every mutant and reference run (as in `mutagrad check`).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run the checks on a Dask cluster (e.g. tcp://127.0.0.1:8786); needs mutagrad[dask]. "
+                   "--jobs is then the cluster's.")
+def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memory_mb, resume, mode, scheduler):
     """Plant catalogued bugs one at a time, check each blind, and report what was caught.
 
     Writes OUT/report.md, OUT/report.json and OUT/report.html. Each mutant runs in a child
@@ -67,7 +72,7 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
         with sigterm_interrupts(), progress_bar(make_console(stderr=True)) as progress:
             result = run_campaign(entries, seed=seed, jobs=jobs, catalog=cat.source, progress=progress,
                                   timeout=timeout, memory_mb=memory_mb, journal=out / JOURNAL_NAME, resume=resume,
-                                  checkpoint=write_reports)
+                                  checkpoint=write_reports, mode=mode, scheduler=scheduler)
     except CampaignInterrupted as stop:
         write_reports(stop.result)
         kept = len(stop.result.mutants) + len(stop.result.reference)
