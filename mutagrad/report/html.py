@@ -17,6 +17,7 @@ import numpy as np
 
 from ..records.check import Verdict
 from ..records.campaign import MutantResult, Outcome, RunResult
+from . import html_large
 from .html_table import COLOUR, OUTCOME_COLOUR, _column_key, _layered, _pct, badge, tag
 
 FLOOR = 1e-12  # the colour scale's bottom: below any real mismatch, about the round-off of a right gradient
@@ -200,7 +201,13 @@ def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = 
                           f"seed {result.seed}, {result.wall_seconds:.1f} s with {result.jobs} job{'s' if result.jobs > 1 else ''}"))]
     summary = "<table>" + "".join(f"<tr><th>{k}</th><td>{escape(v)}</td></tr>" for k, v in facts) + "</table>"
     body = [f"<h1>mutagrad run: would the checker catch the bugs people make? {verdict}</h1>", summary,
-            "<h2>Relative error per gradient</h2>",
+            "<h2>Relative error per gradient</h2>"]
+    if html_large.is_large(result):  # one heatmap row per category, every mutant in a table row
+        body += [(f'<img id="heatmap" alt="heatmap of relative errors, categories by gradient components" '
+                  f'src="data:image/png;base64,{html_large.category_heatmap_png(result)}">'),
+                 html_large.HEATMAP_NOTE.format(n=len(result.mutants))]
+    else:
+        body += [
             (f'<img id="heatmap" alt="heatmap of relative errors, mutants by gradient components" '
              f'src="data:image/png;base64,{heatmap_png(result)}">'),
             ('<p class="note">Rows: mutants in catalog order, and the unmutated reference. Columns: gradient '
@@ -216,8 +223,11 @@ def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = 
         body += ["<h2>Sensitivity of the checks</h2>",
                  f'<img id="sensitivity" alt="detection rate against error size" src="data:image/png;base64,{data}">',
                  '<p class="note">From <code>mutagrad sensitivity</code> (sensitivity.md has the table).</p>']
-    body += ["<h2>Every mutant: diagnosis and diff</h2>"]
-    body += [_details(m, details.get(m.id)) for m in result.mutants]
+    if html_large.is_large(result):
+        body += html_large.mutant_sections(result, details, _details)
+    else:
+        body += ["<h2>Every mutant: diagnosis and diff</h2>"]
+        body += [_details(m, details.get(m.id)) for m in result.mutants]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>mutagrad run report</title>{STYLE}</head><body>{''.join(body)}</body></html>\n")
