@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from mutagrad.campaign import runner
 from mutagrad.campaign.catalog import load_catalog
 from mutagrad.campaign.configs import CONFIGS
-from mutagrad.cli import cli
+from mutagrad.cli import cli, main
 from mutagrad.errors import ProtocolError
 from mutagrad.execution.isolate import Isolated, Status
 from mutagrad.records.campaign import ConfigRun
@@ -94,7 +94,7 @@ def test_run_takes_mode_and_journals_it(tmp_path):
     assert res.exit_code == 2 and "--mode" in res.output
 
 
-def test_an_unreachable_scheduler_is_one_line_and_exit_code_2(tmp_path, monkeypatch):
+def test_an_unreachable_scheduler_is_one_line_and_exit_code_2(tmp_path, monkeypatch, capsys):
     pytest.importorskip("distributed")
     import socket
 
@@ -104,10 +104,12 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_code_2(tmp_path, monkeypa
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setattr(executor, "CONNECT_SECONDS", 1)
-    res = CliRunner().invoke(cli, ["run", "transposed-dw", "--out", str(tmp_path), "-q",
-                                   "--scheduler", f"tcp://127.0.0.1:{port}"])
-    assert res.exit_code == 2
-    assert f"--scheduler tcp://127.0.0.1:{port}: cannot reach" in res.output and "Traceback" not in res.output
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "transposed-dw", "--out", str(tmp_path), "-q", "--scheduler", f"tcp://127.0.0.1:{port}"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert f"--scheduler tcp://127.0.0.1:{port}: cannot reach" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.slow
