@@ -73,7 +73,7 @@ def cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def campaign(size: int, pick: str, jobs: int | None, seed: int) -> dict:
+def campaign(size: int, pick: str, jobs: int | None, seed: int, mode: str) -> dict:
     """One synthetic campaign, as `mutagrad run --catalog FOLDER --all` runs it; its costs."""
     with tempfile.TemporaryDirectory(prefix="mutagrad-bench-") as tmp:
         folder = synthetic_catalog(Path(tmp) / "catalog", size, pick)
@@ -89,7 +89,7 @@ def campaign(size: int, pick: str, jobs: int | None, seed: int) -> dict:
         wall, cpu = time.perf_counter(), cpu_seconds()
         catalog = load_catalog(folder)
         result = run_campaign(catalog.entries, seed=seed, jobs=jobs, catalog=catalog.source,
-                              journal=out / JOURNAL_NAME, checkpoint=write_reports)
+                              journal=out / JOURNAL_NAME, checkpoint=write_reports, mode=mode)
         write_reports(result)
         html = write_html(result, out, catalog.details())
         wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
@@ -108,11 +108,14 @@ def main(argv=None) -> int:
                         help="which built-in entries to copy: backward-side ones in one configuration (the cheapest, "
                              "the default), every backward-side one, or all")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mode", choices=["auto", "exhaustive", "directional"], default="directional",
+                        help="the checker's mode (default directional: the cheapest check, so that the "
+                             "campaign's own costs weigh most)")
     args = parser.parse_args(argv)
-    runs = [campaign(n, args.pick, args.jobs, args.seed) for n in (args.small, args.large)]
+    runs = [campaign(n, args.pick, args.jobs, args.seed, args.mode) for n in (args.small, args.large)]
     small, large = runs
-    print(f"synthetic campaigns: copies of the built-in entries ({args.pick}), {large['jobs']} jobs, "
-          f"{os.cpu_count()} CPUs, one run")
+    print(f"synthetic campaigns: copies of the built-in entries ({args.pick}), --mode {args.mode}, "
+          f"{large['jobs']} jobs, {os.cpu_count()} CPUs, one run")
     print(f"| measure | {small['mutants']} mutants | {large['mutants']} mutants | ratio (large/small) |")
     print("| --- | ---: | ---: | ---: |")
     for key, label in (("wall_per_mutant", "wall s per mutant"), ("cpu_per_mutant", "CPU s per mutant")):
