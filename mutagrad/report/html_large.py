@@ -22,6 +22,7 @@ MAX_FULL_DETAILS = 200  # misses shown in full (diff and diagnosis); the rest ar
 CELL_INCHES = 0.6
 ROW_INCHES = 0.3  # a category row holds a count: taller than a mutant row
 LABEL_INCHES = 0.058  # width of one character of a 7 pt row label
+BRIGHT = 1e-5  # relative error above which the colour scale is light enough for black text
 
 
 def is_large(result: RunResult) -> bool:
@@ -83,7 +84,9 @@ def category_heatmap_png(result: RunResult) -> str:
     for i, row in enumerate(counts):
         for j, n in enumerate(row):
             if n:
-                ax.text(j, i, str(n), ha="center", va="center", fontsize=7, color="white", fontweight="bold")
+                bright = medians[i][j] > BRIGHT  # the top of viridis is yellow: dark text there
+                ax.text(j, i, str(n), ha="center", va="center", fontsize=7, fontweight="bold",
+                        color="black" if bright else "white")
     bar_height = min(4.0, height - 0.9)
     cax = fig.add_axes(((left + CELL_INCHES * len(columns) + 0.15) / width, 1 - (0.65 + bar_height) / height,
                         0.15 / width, bar_height / height))
