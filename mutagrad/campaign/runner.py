@@ -24,7 +24,7 @@ from ..errors import MutagradError
 from ..execution.isolate import DEFAULT_MEMORY_MB, Isolated, Status, run_each, run_isolated
 from .journal import Journal, run_identity, task_key
 from .mutate import Hunk, apply_patch, build_module, mutant_filename, mutant_module, reference_source
-from ..check.protocol import Model, check_model
+from ..check.protocol import Model, check_model, validate_options
 from ..records.check import CheckResult
 from ..records.campaign import ComponentScore, ConfigRun, GateResult, MutantResult, Outcome, RunResult
 from ..records.comparison import Comparison
@@ -36,6 +36,10 @@ BACKWARD_SIDE = ("backward", "activation_backward", "update_parameters")
 TIMEOUT_FLOOR = 10.0  # seconds: the default time limit per mutant is never shorter
 TIMEOUT_FACTOR = 20  # default time limit: this many times the gate's reference check, if longer
 CHECKPOINT_SECONDS = 1.0  # at most this often, `checkpoint` gets the partial result
+# ... and only after CHECKPOINT_RATIO times as long as the last checkpoint took: partial reports
+# of a long campaign grow with it, and paced this way they cost at most 1/CHECKPOINT_RATIO of
+# the run instead of a quadratic total. The journal, written at once, is the durable record.
+CHECKPOINT_RATIO = 20
 # Without the seconds: the default limit is measured, and report.json stays deterministic.
 TIMEOUT_MESSAGE = "no result within the time limit (--timeout): an infinite loop?"
 GATE_TIMEOUT = 300.0  # seconds for each gate check of a checker other than mutagrad's (it runs in a child)
@@ -67,13 +71,14 @@ def model_for(module, config: Config, name: str, source: str | None = None) -> M
 
 
 def check_config(module, config: Config, seed: int, name: str, expected=(), source=None,
-                 checker: Checker = MUTAGRAD) -> ConfigRun:
+                 checker: Checker = MUTAGRAD, mode: str = "auto") -> ConfigRun:
     """One blind check of `module` in `config`, summarized; a checker error becomes `error`."""
     if not checker.native:
         return call_checker(checker, model_for(module, config, name, source), seed, config.name, expected)
     start = time.perf_counter()
     try:
-        result = check_model(model_for(module, config, name, source), seed=seed, config=config.to_dict())
+        result = check_model(model_for(module, config, name, source), seed=seed, config=config.to_dict(),
+                             mode=mode)
     except MutagradError as exc:
         return ConfigRun(config=config.name, seed=seed, verdict=None, expected=tuple(expected),
                          error=str(exc), seconds=time.perf_counter() - start)
@@ -93,15 +98,16 @@ def summarize(result: CheckResult, config: str, seed: int, expected=(), seconds:
 
 
 def run_mutant(entry: Entry, seed: int = 0, configs: tuple[Config, ...] | None = None,
-               checker: Checker = MUTAGRAD) -> MutantResult:
-    """Check the mutant of `entry` blind in each configuration its `requires` allows."""
+               checker: Checker = MUTAGRAD, mode: str = "auto") -> MutantResult:
+    """Check the mutant of `entry` blind in each configuration its `requires` allows (mode: the checker's)."""
     configs = entry.configs() if configs is None else configs
     runs, error = [], None
     try:
         module = mutant_module(entry)
         for config in configs:
             runs.append(check_config(module, config, seed, f"mutant {entry.id}",
-                                     entry.expected_components(config.depth), mutant_filename(entry.id), checker))
+                                     entry.expected_components(config.depth), mutant_filename(entry.id), checker,
+                                     mode))
     except MemoryError:
         raise  # the process running the mutant crashed (isolate.run_each records it)
     except Exception as exc:  # a broken mutant must not stop the campaign
@@ -117,34 +123,34 @@ def mutant_result(entry: Entry, runs: tuple[ConfigRun, ...], error: str | None =
                         reason=entry.reason, error=error, halted=halted)
 
 
-def run_reference(config: Config, seed: int, checker: Checker = MUTAGRAD) -> ConfigRun:
+def run_reference(config: Config, seed: int, checker: Checker = MUTAGRAD, mode: str = "auto") -> ConfigRun:
     """The unmutated reference in one configuration: any failure is a false alarm."""
     module = build_module(reference_source(), REFERENCE_NAME, "mutagrad_reference")
-    return check_config(module, config, seed, "reference", source=REFERENCE_NAME, checker=checker)
+    return check_config(module, config, seed, "reference", source=REFERENCE_NAME, checker=checker, mode=mode)
 
 
-def run_forced_fail(config: Config, seed: int, checker: Checker = MUTAGRAD) -> ConfigRun:
+def run_forced_fail(config: Config, seed: int, checker: Checker = MUTAGRAD, mode: str = "auto") -> ConfigRun:
     """The gate's deliberately broken gradient in one configuration: the checker must fail it."""
     source = apply_patch(reference_source(), FORCED_FAIL)
     broken = build_module(source, "<forced fail>", "mutagrad_forced_fail")
-    return check_config(broken, config, seed, "forced fail", source="<forced fail>", checker=checker)
+    return check_config(broken, config, seed, "forced fail", source="<forced fail>", checker=checker, mode=mode)
 
 
-def _gate_check(fn, config: Config, seed: int, checker: Checker, timeout: float | None) -> ConfigRun:
+def _gate_check(fn, config: Config, seed: int, checker: Checker, timeout: float | None, mode: str) -> ConfigRun:
     """One gate check; a checker mutagrad did not write runs in a child, like every mutant."""
     if checker.native:
-        return fn(config, seed)
-    isolated = run_isolated(fn, config, seed, checker, timeout=timeout or GATE_TIMEOUT)
+        return fn(config, seed, checker, mode)
+    isolated = run_isolated(fn, config, seed, checker, mode, timeout=timeout or GATE_TIMEOUT)
     if isolated.ok:
         return accept(isolated.value)
     return ConfigRun(config=config.name, seed=seed, verdict=None, error=f"{isolated.status.value}: {isolated.error}")
 
 
 def sanity_gate(seed: int = 0, config: Config = CONFIGS[0], checker: Checker = MUTAGRAD,
-                timeout: float | None = None) -> GateResult:
+                timeout: float | None = None, mode: str = "auto") -> GateResult:
     """Prove the harness can see a failure before judging any mutant; SanityGateError if not."""
-    reference = _gate_check(run_reference, config, seed, checker, timeout)
-    forced = _gate_check(run_forced_fail, config, seed, checker, timeout)
+    reference = _gate_check(run_reference, config, seed, checker, timeout, mode)
+    forced = _gate_check(run_forced_fail, config, seed, checker, timeout, mode)
     gate = GateResult(reference=reference, forced_fail=forced)
     if not gate.passed:
         if reference.error or reference.detected:
@@ -163,9 +169,11 @@ def default_timeout(gate: GateResult) -> float:
     return max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * gate.reference.seconds)
 
 
-def _work(task):
+def _work(task, mode: str = "auto"):
     kind, payload, seed, checker = task
-    return run_mutant(payload, seed, checker=checker) if kind == "mutant" else run_reference(payload, seed, checker)
+    if kind == "mutant":
+        return run_mutant(payload, seed, checker=checker, mode=mode)
+    return run_reference(payload, seed, checker, mode)
 
 
 def _expected_work(task) -> int:
@@ -202,19 +210,22 @@ def _settle(task, isolated: Isolated):
 def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: str = BUILTIN,
                  configs: tuple[Config, ...] = CONFIGS, progress=None, timeout: float | None = None,
                  memory_mb: int | None = DEFAULT_MEMORY_MB, journal=None, resume: bool = False,
-                 checkpoint=None, checker: Checker = MUTAGRAD) -> RunResult:
+                 checkpoint=None, checker: Checker = MUTAGRAD, mode: str = "auto",
+                 scheduler: str | None = None) -> RunResult:
     """Gate, then every entry and the reference runs (configs x REFERENCE_SEEDS seeds), each isolated.
 
     timeout: seconds per mutant (None: default_timeout); memory_mb: each child's memory limit.
     journal: a path to append each result to (journal.jsonl); resume: take the results it
     already holds and run only the rest. `progress(kind, item, done, total)` is called as each
     result arrives; `checkpoint(partial_result)` at the start and then at most every
-    CHECKPOINT_SECONDS. Ctrl-C raises CampaignInterrupted carrying the partial result.
-    checker: the checker measured (checkers.resolve); mutagrad's own by default.
+    CHECKPOINT_SECONDS (and CHECKPOINT_RATIO x its own last cost). Ctrl-C raises
+    CampaignInterrupted carrying the partial result. checker: the checker measured
+    (checkers.resolve); mutagrad's own by default. mode: the checker's ("auto", "exhaustive",
+    "directional"); scheduler: a Dask scheduler's address to run the checks on (None: here).
     """
     return _campaign(entries, (checker,), lambda results: results[0], seed=seed, jobs=jobs, catalog=catalog,
                      configs=configs, progress=progress, timeout=timeout, memory_mb=memory_mb, journal=journal,
-                     resume=resume, checkpoint=checkpoint)
+                     resume=resume, checkpoint=checkpoint, mode=mode, scheduler=scheduler)
 
 
 def run_comparison(entries, checkers: tuple[Checker, ...], **options) -> Comparison:
@@ -228,7 +239,9 @@ def run_comparison(entries, checkers: tuple[Checker, ...], **options) -> Compari
 
 def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = None, catalog: str = BUILTIN,
               configs: tuple[Config, ...] = CONFIGS, progress=None, timeout: float | None = None,
-              memory_mb: int | None = DEFAULT_MEMORY_MB, journal=None, resume: bool = False, checkpoint=None):
+              memory_mb: int | None = DEFAULT_MEMORY_MB, journal=None, resume: bool = False, checkpoint=None,
+              mode: str = "auto", scheduler: str | None = None):
+    validate_options("central", mode)
     started = time.perf_counter()
     tasks = []
     for checker in checkers:
@@ -238,12 +251,12 @@ def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = N
     with contextlib.ExitStack() as stack:
         book = None
         if journal is not None:
-            options = {"timeout": timeout, "memory_mb": memory_mb}
+            options = {"timeout": timeout, "memory_mb": memory_mb, "mode": mode}
             if checkers != (MUTAGRAD,):
                 options["checkers"] = [c.name for c in checkers]
             identity = run_identity(entries, seed=seed, catalog=catalog, configs=configs, options=options)
             book = stack.enter_context(Journal(journal, identity, resume=resume))
-        gates = {c.name: sanity_gate(seed, configs[0], c, timeout) for c in checkers}
+        gates = {c.name: sanity_gate(seed, configs[0], c, timeout, mode) for c in checkers}
         limit = max(default_timeout(g) for g in gates.values()) if timeout is None else timeout
         done = {i: book.done[k] for i, k in enumerate(keys) if book is not None and k in book.done}
         todo = sorted((i for i in range(len(tasks)) if i not in done), key=lambda i: -_expected_work(tasks[i]))
@@ -259,13 +272,18 @@ def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = N
                           wall=time.perf_counter() - started, checker=c.name)
                 for b, c in enumerate(checkers)))
 
+        last, pause = time.monotonic(), CHECKPOINT_SECONDS
         if checkpoint is not None:
             checkpoint(result())
-        last = time.monotonic()
+            last, pause = _paced(last)
         try:
-            calls = [(_work, (tasks[i],)) for i in todo]
-            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="mutagrad-run-"))  # every child's cwd
-            results = run_each(calls, jobs=jobs, timeout=limit, memory_mb=memory_mb, cwd=folder)
+            calls = [(_work, (tasks[i], mode)) for i in todo]
+            if scheduler is None:
+                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="mutagrad-run-"))  # every child's cwd
+                results = run_each(calls, jobs=jobs, timeout=limit, memory_mb=memory_mb, cwd=folder)
+            else:  # each worker runs the same isolated call in a child of its own (fresh cwd)
+                from ..execution.dask_executor import run_each_dask
+                results = run_each_dask(calls, scheduler=scheduler, timeout=limit, memory_mb=memory_mb)
             with contextlib.closing(results):  # on any exit, kill the children still running
                 for j, isolated in results:
                     i = todo[j]
@@ -275,9 +293,10 @@ def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = N
                     done[i] = record
                     if progress is not None:
                         progress(tasks[i][0], done[i], len(done), len(tasks))
-                    if checkpoint is not None and time.monotonic() - last >= CHECKPOINT_SECONDS:
+                    if checkpoint is not None and time.monotonic() - last >= pause:
+                        began = time.monotonic()
                         checkpoint(result())
-                        last = time.monotonic()
+                        last, pause = _paced(began)
         except KeyboardInterrupt:
             if book is not None:  # a result journaled just before the interrupt belongs in the report too
                 done.update((i, book.done[k]) for i, k in enumerate(keys) if k in book.done and i not in done)
@@ -290,6 +309,12 @@ def _key(task) -> str:
     kind, payload, seed, checker = task
     key = task_key(kind, payload, seed)
     return key if checker.native else f"{checker.name}: {key}"
+
+
+def _paced(started: float) -> tuple[float, float]:
+    """(now, the pause before the next checkpoint): CHECKPOINT_RATIO x what this one cost."""
+    now = time.monotonic()
+    return now, max(CHECKPOINT_SECONDS, CHECKPOINT_RATIO * (now - started))
 
 
 def _assemble(tasks, keys, done: dict, *, seed, catalog, configs, gate, jobs, limit, wall,

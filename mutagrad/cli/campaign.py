@@ -32,7 +32,13 @@ from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, SHO
               help="The checker to measure: mutagrad (default), course, notes-1e-3, torch-gradcheck, "
                    "torch-gradcheck-fast, or your own as path/to/file.py:function or package.module:function. "
                    "Repeat it to compare checkers side by side.")
-def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memory_mb, resume, checker_specs):
+@click.option("--mode", type=click.Choice(["auto", "exhaustive", "directional"]), default="auto", show_default=True,
+              help="The checker's mode for every mutant and reference run (as in `mutagrad check`).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run the checks on a Dask cluster (e.g. tcp://127.0.0.1:8786); needs mutagrad[dask]. "
+                   "--jobs is then the cluster's.")
+def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memory_mb, resume, checker_specs, mode,
+        scheduler):
     """Plant catalogued bugs one at a time, check each blind, and report what was caught.
 
     Writes OUT/report.md, OUT/report.json and OUT/report.html. Each mutant runs in a child
@@ -70,7 +76,8 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
             raise MutagradError(f"--out {out}: cannot write the reports: {exc}") from exc
 
     options = dict(seed=seed, jobs=jobs, catalog=cat.source, timeout=timeout, memory_mb=memory_mb,
-                   journal=out / JOURNAL_NAME, resume=resume, checkpoint=write_reports)
+                   journal=out / JOURNAL_NAME, resume=resume, checkpoint=write_reports, mode=mode,
+                   scheduler=scheduler)
     try:
         with sigterm_interrupts(), progress_bar(make_console(stderr=True)) as progress:
             if len(checkers) == 1:

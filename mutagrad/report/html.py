@@ -19,6 +19,7 @@ import numpy as np
 
 from ..records.check import Verdict
 from ..records.campaign import MutantResult, Outcome, RunResult
+from . import html_large
 from .comparison import comparison_html
 from .html_table import COLOUR, OUTCOME_COLOUR, _column_key, _layered, _pct, _relative, badge, tag
 from .html_facts import expected_components as _expected, names_gradients as _names, not_judged as _not_judged
@@ -243,7 +244,13 @@ def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = 
                  f'<p class="note">Below: the first checker, {escape(result.checker)}, in detail.</p>']
     drawn = [r for r in (result, *(comparison.runs if comparison is not None else ()))
              if any(_layered(run) for m in r.mutants for run in m.runs)]  # checkers with a relative error each
-    if drawn:
+    if drawn and html_large.is_large(drawn[0]):  # one heatmap row per category, every mutant in a table row
+        whose = "" if drawn[0] is result else f" ({escape(drawn[0].checker)})"
+        body += [f"<h2>Relative error per gradient{whose}</h2>",
+                 (f'<img id="heatmap" alt="heatmap of relative errors, categories by gradient components" '
+                  f'src="data:image/png;base64,{html_large.category_heatmap_png(drawn[0])}">'),
+                 html_large.HEATMAP_NOTE.format(n=len(drawn[0].mutants))]
+    elif drawn:
         whose = "" if drawn[0] is result else f" ({escape(drawn[0].checker)})"
         body += [f"<h2>Relative error per gradient{whose}</h2>",
                  (f'<img id="heatmap" alt="heatmap of relative errors, mutants by gradient components" '
@@ -273,8 +280,11 @@ def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = 
                  "mutation-testing-elements: Killed = failed by the checker (killed by: the gradient it "
                  "localized), Survived = passed, Ignored = not a gradient bug.</p>",
                  viewer_html(mutation_report)]
-    body += ["<h2>Every mutant: diagnosis and diff</h2>"]
-    body += [_details(m, details.get(m.id)) for m in result.mutants]
+    if html_large.is_large(result):
+        body += html_large.mutant_sections(result, details, _details)
+    else:
+        body += ["<h2>Every mutant: diagnosis and diff</h2>"]
+        body += [_details(m, details.get(m.id)) for m in result.mutants]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>mutagrad run report</title>{STYLE}</head><body>{''.join(body)}</body></html>\n")

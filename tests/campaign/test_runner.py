@@ -93,7 +93,7 @@ def test_the_checker_is_blind_to_the_entry(monkeypatch):
     assert seen
     for model, kwargs in seen:
         assert isinstance(model, Model)
-        assert set(kwargs) == {"seed", "config"}
+        assert set(kwargs) == {"seed", "config", "mode"} and kwargs["mode"] == "auto"  # the checker's own option
         assert e.id not in repr(kwargs["config"]) and "components" not in kwargs["config"]
         assert model.forward.keywords == {"hidden": kwargs["config"]["hidden"], "output": kwargs["config"]["output"]}
 
