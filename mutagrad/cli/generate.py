@@ -13,12 +13,12 @@ def generate():
     """Generate mutants mechanically, each classified by an oracle."""
 
 
-def _functions(ctx, param, value):
+def _names(ctx, param, value):
     if value is None:
         return None
     names = tuple(n.strip() for n in value.split(",") if n.strip())
     if not names:
-        raise click.BadParameter("name at least one function, e.g. forward,backward")
+        raise click.BadParameter("give at least one name, comma-separated")
     return names
 
 
@@ -27,14 +27,16 @@ def _functions(ctx, param, value):
               help="Folder for the catalog files (one per operator) and classification.json.")
 @click.option("--file", "model_file", type=click.Path(dir_okay=False),
               help="Mutate this model file (the `mutagrad check` protocol) instead of mutagrad/mlp.py.")
-@click.option("--functions", callback=_functions,
+@click.option("--functions", callback=_names,
               help="Comma-separated top-level functions to mutate  [default: activation_forward, "
                    "activation_backward, compute_cost, forward, backward]")
+@click.option("--operators", "operator_names", callback=_names,
+              help="Comma-separated operators to apply  [default: all ten]")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes  [default: the number of CPUs]")
 @click.option("--timeout", type=TIMEOUT, default=120.0, show_default=True,
               help="Seconds per mutant's classification before it counts as invalid.")
 @click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
-def operators(out, model_file, functions, jobs, timeout, memory_mb):
+def operators(out, model_file, functions, operator_names, jobs, timeout, memory_mb):
     """Operator mutants of mutagrad/mlp.py (or FILE), classified by HIPS autograd, as catalog entries.
 
     Every mutant is a one-hunk patch. In each configuration where its line runs, the oracle
@@ -49,13 +51,20 @@ def operators(out, model_file, functions, jobs, timeout, memory_mb):
     missing = [name for name in ("libcst", "autograd") if importlib.util.find_spec(name) is None]
     if missing:
         raise MutagradError(f"generate operators needs {' and '.join(missing)}: pip install 'mutagrad[oracle]'")
+    from ..campaign.operators import OPERATORS
     from ..campaign.operators.generate import DEFAULT_FUNCTIONS
     from ..campaign.operators.pipeline import generate_and_classify, summary, write
     from ..campaign.operators.target import file_target, reference_target
 
+    known = {op.name: op for op in OPERATORS}
+    unknown = [n for n in operator_names or () if n not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown operator {unknown[0]!r} (operators: {', '.join(known)})",
+                                 param_hint="--operators")
+    chosen = tuple(known[n] for n in operator_names) if operator_names else OPERATORS
     start = time.perf_counter()
     target = file_target(model_file) if model_file else reference_target()
-    generated = generate_and_classify(target, functions or DEFAULT_FUNCTIONS, jobs=jobs or os.cpu_count() or 1,
+    generated = generate_and_classify(target, functions or DEFAULT_FUNCTIONS, chosen, jobs=jobs or os.cpu_count() or 1,
                                       timeout=timeout, memory_mb=memory_mb)
     written = write(generated, out)
     seconds = time.perf_counter() - start

@@ -45,11 +45,11 @@ class Generated:
         return found
 
 
-def generate_and_classify(target: Target, functions=DEFAULT_FUNCTIONS, jobs: int = 1,
+def generate_and_classify(target: Target, functions=DEFAULT_FUNCTIONS, operators=OPERATORS, jobs: int = 1,
                           timeout: float = CLASSIFY_TIMEOUT, memory_mb: int | None = DEFAULT_MEMORY_MB,
                           progress=None) -> Generated:
     """Every operator mutant of `functions` in `target`, classified by the oracle."""
-    mutants = generate(target.source, functions, OPERATORS, target.label)
+    mutants = generate(target.source, functions, operators, target.label)
     reference = Reference(target, ORACLE_SEEDS)  # the gate: raises OracleError if autograd disagrees
     live = [reference.settings_live_at(m.lines) for m in mutants]
     calls = [(classify, (target, reference, m.source, m.id, settings)) for m, settings in zip(mutants, live)]
