@@ -28,8 +28,9 @@ def _names(ctx, param, value):
 @click.option("--file", "model_file", type=click.Path(dir_okay=False),
               help="Mutate this model file (the `mutagrad check` protocol) instead of mutagrad/mlp.py.")
 @click.option("--functions", callback=_names,
-              help="Comma-separated top-level functions to mutate  [default: activation_forward, "
-                   "activation_backward, compute_cost, forward, backward]")
+              help="Comma-separated top-level functions to mutate  [default for mlp.py: activation_forward, "
+                   "activation_backward, compute_cost, forward, backward; for a FILE: all but make_data, "
+                   "init_parameters, update_parameters]")
 @click.option("--operators", "operator_names", callback=_names,
               help="Comma-separated operators to apply  [default: all ten]")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes  [default: the number of CPUs]")
@@ -52,7 +53,6 @@ def operators(out, model_file, functions, operator_names, jobs, timeout, memory_
     if missing:
         raise MutagradError(f"generate operators needs {' and '.join(missing)}: pip install 'mutagrad[oracle]'")
     from ..campaign.operators import OPERATORS
-    from ..campaign.operators.generate import DEFAULT_FUNCTIONS
     from ..campaign.operators.pipeline import generate_and_classify, summary, write
     from ..campaign.operators.target import file_target, reference_target
 
@@ -64,7 +64,7 @@ def operators(out, model_file, functions, operator_names, jobs, timeout, memory_
     chosen = tuple(known[n] for n in operator_names) if operator_names else OPERATORS
     start = time.perf_counter()
     target = file_target(model_file) if model_file else reference_target()
-    generated = generate_and_classify(target, functions or DEFAULT_FUNCTIONS, chosen, jobs=jobs or os.cpu_count() or 1,
+    generated = generate_and_classify(target, functions, chosen, jobs=jobs or os.cpu_count() or 1,
                                       timeout=timeout, memory_mb=memory_mb)
     written = write(generated, out)
     seconds = time.perf_counter() - start

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from . import OPERATORS
 from .entries import Decision, Kind, decide, render_yaml
-from .generate import DEFAULT_FUNCTIONS, Mutant, generate
+from .generate import DEFAULT_FUNCTIONS, function_names, generate
 from .oracle import ORACLE_SEEDS, Reference, SettingVerdict, Verdict, classify
 from .target import Target
 from ...errors import MutagradError
 from ...execution.isolate import DEFAULT_MEMORY_MB, run_each
 
+NOT_MUTATED = ("make_data", "init_parameters", "update_parameters")  # data, start point, training: not the gradient
 CLASSIFY_TIMEOUT = 120.0  # seconds per mutant; one takes ~0.3 s, so only a hang (or a very loaded machine) reaches it
 SUMMARY_NAME = "classification.json"
 
@@ -45,10 +46,18 @@ class Generated:
         return found
 
 
-def generate_and_classify(target: Target, functions=DEFAULT_FUNCTIONS, operators=OPERATORS, jobs: int = 1,
+def default_functions(target: Target) -> tuple[str, ...]:
+    """mlp.py: the functions its cost and gradients run through; a model file: all but NOT_MUTATED."""
+    if target.is_reference:
+        return DEFAULT_FUNCTIONS
+    return tuple(f for f in function_names(target.source) if f not in NOT_MUTATED)
+
+
+def generate_and_classify(target: Target, functions=None, operators=OPERATORS, jobs: int = 1,
                           timeout: float = CLASSIFY_TIMEOUT, memory_mb: int | None = DEFAULT_MEMORY_MB,
                           progress=None) -> Generated:
     """Every operator mutant of `functions` in `target`, classified by the oracle."""
+    functions = default_functions(target) if functions is None else tuple(functions)
     mutants = generate(target.source, functions, operators, target.label)
     reference = Reference(target, ORACLE_SEEDS)  # the gate: raises OracleError if autograd disagrees
     live = [reference.settings_live_at(m.lines) for m in mutants]
