@@ -20,6 +20,7 @@ from ..catalog import Requires
 from ..configs import configs_for
 from .generate import Mutant
 from .oracle import ORACLE_SEEDS, SettingVerdict, Verdict
+from ...errors import MutagradError
 
 
 class Kind(str, Enum):
@@ -64,7 +65,7 @@ def requires_for(setting, verdict: SettingVerdict) -> dict:
     requires = {"hidden": [setting.hidden], "output": [setting.output]}
     chosen = configs_for(Requires(hidden=(setting.hidden,), output=(setting.output,)))
     if [c.name for c in chosen] != [setting.name]:
-        raise ValueError(f"no requires selects configuration {setting.name} alone")
+        raise MutagradError(f"no requires selects configuration {setting.name} alone")
     return requires | _flags(verdict)
 
 

@@ -21,7 +21,6 @@ from enum import Enum
 
 import numpy as np
 
-from ..mutate import build_module
 from ...check.gradcheck import component_order
 from ...errors import MutagradError
 from .target import Point, Target, autograd_source, covered_lines, evaluator, points

@@ -8,7 +8,6 @@ order, so the files written are byte-identical for the same source and options, 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +99,9 @@ def write(generated: Generated, out) -> list[Path]:
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        if (out / SUMMARY_NAME).exists():  # a folder this command wrote before: no stale operator file may stay
+            for op in OPERATORS:
+                (out / f"{op.name}.yaml").unlink(missing_ok=True)
         written = []
         for operator, entries in generated.entries_by_operator().items():
             if not entries:
@@ -113,7 +115,3 @@ def write(generated: Generated, out) -> list[Path]:
     except OSError as exc:
         raise MutagradError(f"--out {out}: cannot write the mutants: {exc}") from exc
     return written
-
-
-def operator_counts(generated: Generated) -> Counter:
-    return Counter(d.mutant.operator for d in generated.decisions)
