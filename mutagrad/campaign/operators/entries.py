@@ -126,6 +126,18 @@ def _first_line(text: str) -> str:
     return lines[0].split("  #")[0].strip() + (" ..." if len(lines) > 1 else "")
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style, except short lists of names (`components: ['dW{L}']`, `hidden: [relu]`)."""
+
+    def represent_list(self, data):
+        flat = all(isinstance(x, str) for x in data)
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+_Dumper.add_representer(list, _Dumper.represent_list)
+
+
 def render_yaml(entries: list[dict]) -> str:
     """The entries as one catalog file: deterministic, readable block style."""
-    return yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+    return yaml.dump(entries, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
