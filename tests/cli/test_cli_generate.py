@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from helpers import TESTS, run_main
+from helpers import EXAMPLES, TESTS, run_main
 
 COURSE = TESTS / "models" / "dropout_course.py"
 
@@ -12,6 +12,7 @@ COURSE = TESTS / "models" / "dropout_course.py"
     (["--functions", "no_such_function"], "--functions: no_such_function not defined"),
     (["--functions", ","], "--functions"),
     (["--file", "missing_model.py"], "missing_model.py: no such file"),
+    (["--file", EXAMPLES / "buggy_model.py"], "buggy_model.py: backward's dW2 differs from autograd's gradient"),
 ])
 def test_bad_option_is_one_line_and_exit_2(capsys, tmp_path, args, message):
     code, _, err = run_main(capsys, "generate", "operators", "--out", tmp_path / "out", *args)

@@ -87,10 +87,8 @@ class Reference:
                 truth = true_gradient(auto, point)
                 kinked = wrong_components(grads, truth, GATE_RTOL)
                 if kinked and point.probe != "initial":
-                    first = next(c for c in ("d" + p for p in component_order(list(point.parameters))) if c in kinked)
-                    raise OracleError(f"{target.label} in {setting.name}: the reference's {first} differs from "
-                                      f"autograd's by {relative_error(grads[first], truth[first]):.1e} at the "
-                                      f"{point.probe} probe (seed {point.seed}); the oracle needs <= {GATE_RTOL:g}")
+                    where = target.label if len(target.settings) == 1 else f"{target.label} in {setting.name}"
+                    raise OracleError(_gate_message(where, point, grads, truth, kinked))
                 # Where the reference itself disagrees (only at the initial point: a relu exactly at
                 # its kink, b = 0), any slope in [0, 1] is valid and autograd takes 1/2: not evidence.
                 self.values[setting.name, point.probe, point.seed] = (point, cost, grads, kinked)
@@ -99,6 +97,13 @@ class Reference:
         """The settings in which any of the lines first..last runs."""
         span = set(range(lines[0], lines[1] + 1))
         return tuple(s for s in self.target.settings if span & self.live[s.name])
+
+
+def _gate_message(where: str, point: Point, grads: dict, truth: dict, wrong: set) -> str:
+    first = next(c for c in ("d" + p for p in component_order(list(point.parameters))) if c in wrong)
+    return (f"{where}: backward's {first} differs from autograd's gradient of the cost by "
+            f"{relative_error(grads[first], truth[first]):.1e} at the {point.probe} probe (seed {point.seed}); "
+            f"the oracle needs <= {GATE_RTOL:g}")
 
 
 def classify(target: Target, reference: Reference, source: str, name: str, settings) -> tuple[SettingVerdict, ...]:

@@ -75,7 +75,7 @@ def test_a_misshapen_gradient_is_invalid(target, reference):
 def test_the_gate_refuses_a_reference_that_autograd_contradicts(target):
     broken = dataclasses.replace(target, source=apply_patch(reference_source(), (
         Hunk("backward", "dZL = AL - Y", "dZL = 2 * (AL - Y)"),)))
-    with pytest.raises(OracleError, match="the reference's dW3 differs from autograd's"):
+    with pytest.raises(OracleError, match="backward's dW3 differs from autograd's gradient of the cost"):
         Reference(broken)
 
 
