@@ -80,7 +80,8 @@ def _mutated_source(module, lines, statement, node, replacement) -> str:
     return "".join(lines[:first - 1]) + indent + module.code_for_node(new) + "".join(lines[last:])
 
 
-def minimal_hunk(source: str, mutated: str, function: str, span: tuple[int, int] | None = None) -> tuple[Hunk, tuple[int, int]]:
+def minimal_hunk(source: str, mutated: str, function: str,
+                 span: tuple[int, int] | None = None) -> tuple[Hunk, tuple[int, int]]:
     """The smallest whole-line hunk of `function` that turns `source` into `mutated`, and its line span."""
     old, new = source.splitlines(keepends=True), mutated.splitlines(keepends=True)
     first = next(i for i, (a, b) in enumerate(zip(old, new)) if a != b)

@@ -85,7 +85,7 @@ def summary(generated: Generated) -> dict:
         "functions": list(generated.functions),
         "oracle_seeds": list(ORACLE_SEEDS),
         "totals": {k: generated.count(Kind(k)) for k in kinds} | {"mutants": len(generated.decisions)},
-        "entries": {"detected": generated.entry_count("detected"), "undetectable": generated.entry_count("undetectable")},
+        "entries": {expect: generated.entry_count(expect) for expect in ("detected", "undetectable")},
         "operators": {name: counts for name, counts in per_operator.items() if any(counts.values())},
         "mutants": [{"id": d.mutant.id, "operator": d.mutant.operator, "function": d.mutant.function,
                      "line": d.mutant.lines[0], "class": d.kind.value, "entries": [e["id"] for e in d.entries],
