@@ -3,6 +3,7 @@
   check.py     mutagrad check FILE
   campaign.py  mutagrad run, list, show, sensitivity
   exercise.py  mutagrad exercise new | answer | hint | grade | grade-class | class
+  generate.py  mutagrad generate operators
   options.py   options and helpers they share
 
 Only `main` turns mutagrad's errors into one line on stderr and exit code 2.
@@ -14,7 +15,7 @@ import sys
 import click
 
 from ..errors import MutagradError
-from . import campaign, check, exercise
+from . import campaign, check, exercise, generate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +28,7 @@ cli.add_command(check.check)
 for command in (campaign.run, campaign.list_entries, campaign.show, campaign.sensitivity):
     cli.add_command(command)
 cli.add_command(exercise.exercise)
+cli.add_command(generate.generate)
 
 
 def main(argv=None):

@@ -1,0 +1,82 @@
+"""The generation commands: `mutagrad generate operators`."""
+from __future__ import annotations
+
+import time
+
+import click
+
+from .options import MEMORY_HELP, MEMORY_MB, TIMEOUT
+
+
+@click.group()
+def generate():
+    """Generate mutants mechanically, each classified by an oracle."""
+
+
+def _names(ctx, param, value):
+    if value is None:
+        return None
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    if not names:
+        raise click.BadParameter("give at least one name, comma-separated")
+    return names
+
+
+@generate.command()
+@click.option("--out", default="mutants-operators", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the catalog files (one per operator) and classification.json.")
+@click.option("--file", "model_file", type=click.Path(dir_okay=False),
+              help="Mutate this model file (the `mutagrad check` protocol) instead of mutagrad/mlp.py.")
+@click.option("--functions", callback=_names,
+              help="Comma-separated top-level functions to mutate  [default for mlp.py: activation_forward, "
+                   "activation_backward, compute_cost, forward, backward; for a FILE: all but make_data, "
+                   "init_parameters, update_parameters]")
+@click.option("--operators", "operator_names", callback=_names,
+              help="Comma-separated operators to apply  [default: all ten]")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes  [default: the number of CPUs]")
+@click.option("--timeout", type=TIMEOUT, default=120.0, show_default=True,
+              help="Seconds per mutant's classification before it counts as invalid.")
+@click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
+def operators(out, model_file, functions, operator_names, jobs, timeout, memory_mb):
+    """Operator mutants of mutagrad/mlp.py (or FILE), classified by HIPS autograd, as catalog entries.
+
+    Every mutant is a one-hunk patch. In each configuration where its line runs, the oracle
+    calls it invalid, equivalent (an `undetectable` entry) or a gradient bug (an entry with the
+    first wrong component). Run them with `mutagrad run --all --catalog OUT`.
+    """
+    import importlib.util
+    import os
+
+    from ..errors import MutagradError
+
+    missing = [name for name in ("libcst", "autograd") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise MutagradError(f"generate operators needs {' and '.join(missing)}: pip install 'mutagrad[oracle]'")
+    from ..campaign.operators import OPERATORS
+    from ..campaign.operators.pipeline import generate_and_classify, summary, write
+    from ..campaign.operators.target import file_target, reference_target
+
+    known = {op.name: op for op in OPERATORS}
+    unknown = [n for n in operator_names or () if n not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown operator {unknown[0]!r} (operators: {', '.join(known)})",
+                                 param_hint="--operators")
+    chosen = tuple(known[n] for n in operator_names) if operator_names else OPERATORS
+    start = time.perf_counter()
+    target = file_target(model_file) if model_file else reference_target()
+    generated = generate_and_classify(target, functions, chosen, jobs=jobs or os.cpu_count() or 1,
+                                      timeout=timeout, memory_mb=memory_mb)
+    written = write(generated, out)
+    seconds = time.perf_counter() - start
+    info = summary(generated)
+    kinds = ("bug", "equivalent", "invalid", "unchanged", "dead")
+    click.echo(f"{'operator':<20}{'mutants':>8}" + "".join(f"{k:>11}" for k in kinds))
+    for name, counts in info["operators"].items():
+        click.echo(f"{name:<20}{sum(counts.values()):>8}" + "".join(f"{counts[k]:>11}" for k in kinds))
+    totals = info["totals"]
+    click.echo(f"{'all':<20}{totals['mutants']:>8}" + "".join(f"{totals[k]:>11}" for k in kinds))
+    entries = info["entries"]
+    click.echo(f"{entries['detected']} gradient-bug and {entries['undetectable']} equivalent entries "
+               f"(mutant x configuration) in {len(written) - 1} files in {out}/ ({seconds:.1f} s)")
+    if target.is_reference:
+        click.echo(f"check them: mutagrad run --all --catalog {out}")
