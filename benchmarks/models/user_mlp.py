@@ -16,6 +16,15 @@ def make_data(seed):
     return X, Y
 
 
+def init_parameters(seed):
+    rng = np.random.default_rng([seed, 3])
+    parameters = {}
+    for l in range(1, len(LAYER_DIMS)):
+        parameters["W" + str(l)] = rng.standard_normal((LAYER_DIMS[l], LAYER_DIMS[l - 1])) * np.sqrt(2 / LAYER_DIMS[l - 1])
+        parameters["b" + str(l)] = rng.standard_normal((LAYER_DIMS[l], 1)) * 0.1
+    return parameters
+
+
 def forward(X, Y, parameters, lambd=0.0, keep_prob=1.0):
     L = len(parameters) // 2
     m = X.shape[1]
