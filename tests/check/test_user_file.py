@@ -160,3 +160,37 @@ def test_resolution_keeps_a_real_bug_failing(monkeypatch):
     result = check_model(model, seed=0, mode="directional", lambd=0.0, keep_prob=1.0)
     assert result.failing == ("dW1",), result.hint
     assert result.component("dW1").worst_index == (100, 300)
+
+
+def planted_error(component, kind, delta):
+    """A backward with sensitivity.planted's error of relative size delta in `component`."""
+    from mutagrad.campaign.sensitivity import planted
+
+    def wrap(true_backward):
+        def backward(X, Y, cache, **kwargs):
+            grads = true_backward(X, Y, cache, **kwargs)
+            pname = component[1:]
+            theta = cache[0][int(pname[1:]) - 1][1] if pname.startswith("W") else None
+            grads[component] = planted(kind, pname, grads[component], theta, delta)
+            return grads
+        return backward
+    return wrap
+
+
+@pytest.mark.parametrize("component,kind", [(c, k) for c in ("dW3", "db3", "dW2", "db2", "dW1", "db1")
+                                            for k in ("scale", "term", "shift")
+                                            if (k == "scale") or (k == "term") == c.startswith("dW")])
+def test_directional_screen_detects_at_the_sensitivity_limit(component, kind):
+    """README's sensitivity table: errors of relative size 1e-5 are detected (exhaustive, reference)."""
+    model = user_model(backward=planted_error(component, kind, 1e-5))
+    for seed in range(2):
+        result = check_model(model, seed=seed, mode="directional", lambd=0.0, keep_prob=1.0)
+        assert result.failing == (component,), (seed, result.hint)
+
+
+def test_no_false_alarm_on_a_correct_user_file_in_any_probe():
+    """Every probe (initial, moved, lambd, dropout), screened by directions: nothing fails or warns."""
+    for seed in range(10):
+        result = check_model(user_model(), seed=seed, mode="directional")
+        assert [p.name for p in result.probes] == ["initial", "moved", "lambd", "dropout"]
+        assert result.verdict is Verdict.PASS, (seed, result.hint)
