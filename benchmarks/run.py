@@ -1,13 +1,18 @@
 """mutagrad against the course-style loop and torch.autograd.gradcheck, side by side in one run.
 
-    python benchmarks/run.py            # prints the table, writes benchmarks/results.json
+    python benchmarks/run.py            # prints the table, writes benchmarks/results/results.json
+    python benchmarks/run.py --only user  # only the user-file cases
 
 Every tool checks the same networks at the same point with the same data (the reference MLP,
 relu hidden layers, float64). Wall times are best-of-REPEATS for runs under a second, single
 runs otherwise. A tool that would take minutes is timed on a sample and labelled an estimate.
+The user-file cases (user_files.py) check a user's own model file, which the layered fast path
+cannot serve, in one process and as whole processes beside the course loop and torch.
+Results go to benchmarks/results/, which git ignores: a run never rewrites a tracked file.
 """
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import os
@@ -23,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `python benchmarks/run.py` from a checkout
 
+from benchmarks import user_files
 from benchmarks.course import THRESHOLD, gradient_check_n
 from mutagrad.check import fastpath
 from mutagrad import mlp
@@ -212,6 +218,7 @@ def ratios(rows) -> dict:
         "784-256-128-10: course loop (estimate) / mutagrad exhaustive (one point)":
             ("784-256-128-10", "course loop (gradient_check_n)", "mutagrad exhaustive, one point"),
     }
+    pairs.update(user_files.RATIOS)
     for label, (network, slow, fast) in pairs.items():
         a, b = seconds(network, slow), seconds(network, fast)
         if a and b:
@@ -242,11 +249,20 @@ def render(report) -> None:
                   f"torch {m['torch']}; load average {m['load_average_before']:.2f} before, {m['load_average']:.2f} after")
 
 
+PARTS = ("reference", "user", "campaign")
+
+
 def main(argv=None) -> dict:
-    out = Path(argv[0]) if argv else Path(__file__).with_name("results.json")
+    parser = argparse.ArgumentParser(description="mutagrad against the course loop and torch gradcheck")
+    parser.add_argument("out", nargs="?", type=Path, default=Path(__file__).with_name("results") / "results.json")
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts (repeatable)")
+    args = parser.parse_args(argv)
+    parts = set(args.only or PARTS)
+    out = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
     rows, agreement = [], {}
     load = os.getloadavg()[0]
-    for name, dims, m, output in NETWORKS:
+    for name, dims, m, output in NETWORKS if "reference" in parts else ():
         X, Y, point, model, counted = setup(dims, m, output)
         course, approx = course_rows(name, X, Y, point, output)
         rows.append(course)
@@ -254,7 +270,10 @@ def main(argv=None) -> dict:
             agreement[name] = same_answer(X, Y, point, output, approx)
         rows.extend(mutagrad_rows(name, X, Y, point, model, counted))
         rows.extend(torch_rows(name, X, Y, point, output))
-    rows.append(campaign_row())
+    if "user" in parts:
+        rows.extend(user_files.rows(row, timed))
+    if "campaign" in parts:
+        rows.append(campaign_row())
     report = {"machine": {**machine(), "load_average_before": load}, "rows": rows, "ratios": ratios(rows), "same_answer": agreement,
               "when": time.strftime("%Y-%m-%d %H:%M:%S")}
     out.write_text(json.dumps(report, indent=2) + "\n")

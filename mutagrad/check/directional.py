@@ -20,8 +20,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from .gradcheck import compare, component_order, confirm, grad_name, structural_failure
-from .numeric import CONFIRM_STEPS, EPS, EPS_WIDE, Differences, finite_differences
+from .gradcheck import F64_ROUNDOFF, compare, component_order, confirm, grad_name, structural_failure
+from .lines import Directions, FastLine, ModelLine, differences  # noqa: F401 (protocol: directional.ModelLine)
+from .numeric import CONFIRM_STEPS, EPS, EPS_WIDE, RESOLVE_STEPS, Differences
 from ..records.check import ComponentResult, Verdict
 
 DIRECTIONS = 3  # per component: a wrong gradient hides from all three with probability ~1e-3
@@ -30,110 +31,26 @@ LEAF = 8  # bisection stops at this many entries, which get one central differen
 # probe; with the plain loop (a user's file) at ~60 us a forward pass, 10k parameters take about
 # 10 s over the four probes. Above it the directional check (~13 costs per component) wins.
 AUTO_EXHAUSTIVE_MAX = 10_000
+# auto mode without the layered evaluator (a user's file): every cost is a whole forward pass of
+# the model (soon across a process boundary), so entries stay affordable only for small models:
+# 4 n + 1 calls per probe, against about 90 for the directional screen.
+AUTO_PLAIN_EXHAUSTIVE_MAX = 100
 MODES = ("auto", "exhaustive", "directional")
 
 
-def choose_mode(mode: str, n_parameters: int) -> str:
-    """The mode that runs: `mode`, or for "auto" exhaustive up to AUTO_EXHAUSTIVE_MAX parameters."""
+def choose_mode(mode: str, n_parameters: int, layered: bool = True) -> str:
+    """The mode that runs: `mode`, or for "auto" exhaustive up to a parameter count.
+
+    layered: whether the layered evaluator may serve the probes (the reference network, a
+    catalog mutant); without it (a user's file) entries are checked only up to
+    AUTO_PLAIN_EXHAUSTIVE_MAX parameters, and larger models are screened by directions.
+    """
     if mode not in MODES:
         raise ValueError(f"mode={mode!r}: choose one of {', '.join(MODES)}")
     if mode != "auto":
         return mode
-    return "exhaustive" if n_parameters <= AUTO_EXHAUSTIVE_MAX else "directional"
-
-
-def _signed(rng, size) -> np.ndarray:
-    """Random signs times magnitudes in [1, 2)."""
-    r = 2 * rng.random(size) - 1
-    return r + np.sign(r)
-
-
-class Directions:
-    """`count` seeded random directions in one component's space: outer(u, v) for a matrix, u for a vector.
-
-    Rank-1 directions cost O(rows + columns) to draw, and their effect on W A is u (v^T A).
-    """
-
-    def __init__(self, shape, count: int, seed: int, index: int):
-        rng = np.random.default_rng([seed, 13, index])
-        self.shape = tuple(shape)
-        matrix = len(self.shape) == 2 and self.shape[1] > 1
-        rows, cols = self.shape if matrix else (int(np.prod(self.shape)), 1)
-        self.U = _signed(rng, (count, rows))
-        self.V = _signed(rng, (count, cols)) if matrix else np.ones((count, 1))
-
-    def dense(self) -> np.ndarray:
-        """(count, *shape): the directions as arrays."""
-        return (self.U[:, :, None] * self.V[:, None, :]).reshape((len(self.U),) + self.shape)
-
-    def dot(self, g: np.ndarray) -> np.ndarray:
-        """g . d for every direction d."""
-        return np.sum((self.U @ g.reshape(self.U.shape[1], -1)) * self.V, axis=1)
-
-
-class ModelLine:
-    """J along directions inside one component, with the model's own forward (any model)."""
-
-    def __init__(self, cost, parameters: dict):
-        self.cost, self.parameters = cost, parameters
-
-    def costs(self, pname: str, V: np.ndarray, steps, rows=None) -> tuple[np.ndarray, np.ndarray]:
-        """J(theta + s V[k]) and the step actually taken along V[k] after rounding, both (K, S)."""
-        P = self.parameters[pname]
-        theta = P.copy()
-        J = np.empty((len(V), len(steps)))
-        t = np.empty_like(J)
-        try:
-            for k, v in enumerate(V):
-                vv = float(np.vdot(v, v))
-                for s, step in enumerate(steps):
-                    P[...] = theta + step * v
-                    t[k, s] = float(np.vdot(P - theta, v)) / vv
-                    J[k, s] = self.cost(self.parameters)
-        finally:
-            P[...] = theta
-        return J, t
-
-    def along(self, pname: str, D: Directions, steps):
-        return self.costs(pname, D.dense(), steps)
-
-    def entries(self, pname: str, eps: float, eps_wide: float) -> Differences:
-        """The per-entry differences of the plain loop."""
-        return finite_differences(self.cost, self.parameters, pname, eps=eps, eps_wide=eps_wide)
-
-
-class FastLine:
-    """The same through fastpath.LayeredCost: the point theta + s V[k] exactly, no rounding of theta."""
-
-    def __init__(self, fast):
-        self.fast = fast
-
-    def costs(self, pname: str, V: np.ndarray, steps, rows=None) -> tuple[np.ndarray, np.ndarray]:
-        steps = np.asarray(steps, dtype=float)
-        J = self.fast.direction_costs(pname, V, steps, slice(None) if rows is None else rows)
-        return J, np.broadcast_to(steps, J.shape)
-
-    def along(self, pname: str, D: Directions, steps):
-        steps = np.asarray(steps, dtype=float)
-        J = self.fast.rank1_costs(pname, D.U, D.V, steps)
-        return J, np.broadcast_to(steps, J.shape)
-
-    def entries(self, pname: str, eps: float, eps_wide: float) -> Differences:
-        return self.fast.differences(pname, eps=eps, eps_wide=eps_wide)
-
-
-def differences(line, pname: str, D: Directions, J0: float, eps: float, eps_wide: float) -> Differences:
-    """numeric.Differences with one virtual entry per direction of D."""
-    J, t = line.along(pname, D, (eps, -eps, eps_wide, -eps_wide))
-    jp, jm, jpw, jmw = J.T
-    tp, tm, tpw, tmw = t.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return Differences(
-            central=(jp - jm) / (tp - tm), wide=(jpw - jmw) / (tpw - tmw),
-            forward=(jp - J0) / tp, backward=(J0 - jm) / -tm,
-            curvature=np.abs(jp - 2 * J0 + jm) / eps,
-            curvature_wide=np.abs(jpw - 2 * J0 + jmw) / eps_wide,
-            cost_scale=float(max(abs(J0), np.max(np.abs(jp)), np.max(np.abs(jm)))))
+    limit = AUTO_EXHAUSTIVE_MAX if layered else AUTO_PLAIN_EXHAUSTIVE_MAX
+    return "exhaustive" if n_parameters <= limit else "directional"
 
 
 def check_component(name: str, g: np.ndarray, pname: str, line, J0: float, *, seed: int, index: int,
@@ -142,9 +59,18 @@ def check_component(name: str, g: np.ndarray, pname: str, line, J0: float, *, se
     """Verdict on one component along DIRECTIONS random directions, drilled into when it fails."""
     g = np.asarray(g, dtype=float)
     D = Directions(g.shape, DIRECTIONS, seed, index)
-    d = differences(line, pname, D, J0, eps, eps_wide)
     slopes = D.dot(g)
+    near = None
+    if line.screens:
+        passed, near = screen(name, slopes, pname, line, D, J0, unit_roundoff=unit_roundoff, probe=probe, eps=eps)
+        if passed is not None:
+            return passed
+    d = differences(line, pname, D, J0, eps, eps_wide, near=near)
     result = compare(name, slopes, d, unit_roundoff=unit_roundoff, probe=probe, eps=eps)
+    if (result.kinks or result.status is Verdict.WARN) and unit_roundoff <= F64_ROUNDOFF:
+        resolved = resolve(name, slopes, pname, line, D, J0, unit_roundoff=unit_roundoff, probe=probe)
+        if resolved is not None:
+            result, d, eps = resolved
     if result.kinks:
         # A direction crossed kinks of several units at once (relu at exactly 0, e.g. a dead
         # example with zero biases): its one-sided differences no longer bound the analytic
@@ -164,6 +90,52 @@ def check_component(name: str, g: np.ndarray, pname: str, line, J0: float, *, se
     return replace(result, worst_index=worst,
                    message=f"{result.message} along {DIRECTIONS} random directions; worst entry "
                            f"{list(worst)} by bisection (numeric - analytic = {mismatch:.3g})")
+
+
+def screen(name: str, slopes: np.ndarray, pname: str, line, D: Directions, J0: float, *,
+           unit_roundoff: float, probe: str = "", eps: float = EPS):
+    """(pass result or None, (J, t) at +-eps): the component judged from +-eps alone, if it clearly passes.
+
+    Against the round-off model alone, the smallest floor compare() can use: a component that
+    passes here (margin under WARN_MARGIN, relative error under WORRY_REL) passes the full check
+    too, whose measured floor is never lower. Anything else goes on to the wide step and the
+    full check, which reuses these costs: the screen saves half the model calls of a passing
+    component and costs a failing one nothing.
+    """
+    J, t = line.along(pname, D, (eps, -eps))
+    jp, jm = J.T
+    if not (np.all(np.isfinite(J)) and np.isfinite(J0)):
+        return None, (J, t)
+    tp, tm = t.T
+    zeros = np.zeros(len(slopes))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        central = (jp - jm) / (tp - tm)
+        d = Differences(central=central, wide=central, forward=(jp - J0) / tp, backward=(J0 - jm) / -tm,
+                        curvature=zeros, curvature_wide=zeros,
+                        cost_scale=float(max(abs(J0), np.max(np.abs(jp)), np.max(np.abs(jm)))))
+    result = compare(name, slopes, d, unit_roundoff=unit_roundoff, probe=probe, eps=eps)
+    if result.status is not Verdict.PASS or not np.all(np.isfinite(central)):
+        return None, (J, t)
+    return replace(result, worst_index=None, message=f"{result.message}; screened at +-{eps:g} against "
+                                                     f"the round-off floor"), (J, t)
+
+
+def resolve(name: str, slopes: np.ndarray, pname: str, line, D: Directions, J0: float, *,
+            unit_roundoff: float, probe: str = ""):
+    """(result, differences, eps) at the first step of RESOLVE_STEPS that judges the component, or None.
+
+    A component left inconclusive (or crossing a kink) at the default step gets a step chosen
+    for it: the same directions, at each step of the ladder, until one gives pass or fail with
+    no kink on the way. Its noise floor is measured at that step as at any other, so a real bug
+    still stands above it.
+    """
+    for eps, eps_wide in RESOLVE_STEPS:
+        d = differences(line, pname, D, J0, eps, eps_wide)
+        result = compare(name, slopes, d, unit_roundoff=unit_roundoff, probe=probe, eps=eps)
+        if not result.kinks and result.status is not Verdict.WARN:
+            note = f"judged at eps = {eps:g}, a step chosen for this component"
+            return replace(result, message=f"{result.message}; {note}"), d, eps
+    return None
 
 
 def drill_down(g: np.ndarray, pname: str, line, eps: float, *, seed: int, index: int):

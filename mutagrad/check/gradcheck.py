@@ -15,7 +15,8 @@ import numpy as np
 
 from .diagnose import Context, diagnose
 from ..errors import ProtocolError
-from .numeric import CONFIRM_STEPS, EPS, EPS_WIDE, Differences, central_differences, finite_differences
+from .numeric import (CONFIRM_STEPS, EPS, EPS_WIDE, RESOLVE_STEPS, Differences, central_differences,
+                      finite_differences)
 from ..records.check import ComponentResult, Verdict
 from .taylor import RIGHT_ORDER, taylor_test
 
@@ -165,7 +166,11 @@ def check_point(cost, grads: dict, parameters: dict, unit_roundoff: float = F64_
             d = finite_differences(cost, parameters, pname, eps=eps, eps_wide=eps_wide)
         result = compare(name, np.asarray(g), d, unit_roundoff=unit_roundoff, probe=probe, eps=eps,
                          cost_noise=cost_noise)
-        if result.status is Verdict.FAIL and eps < min(CONFIRM_STEPS):
+        step = eps
+        if result.status is Verdict.WARN and unit_roundoff <= F64_ROUNDOFF:
+            result, d, step = resolve(result, g, cost, parameters, pname, differences, unit_roundoff=unit_roundoff,
+                                      probe=probe, cost_noise=cost_noise, d=d, eps=eps)
+        if result.status is Verdict.FAIL and step < min(CONFIRM_STEPS):
             worst = np.argsort(np.abs(np.nan_to_num(d.central - np.asarray(g, dtype=float))).ravel())
             larger = central_differences(cost, parameters, pname, entries=worst[-CONFIRM_ENTRIES:])
             result = confirm(result, g, d.central, larger)
@@ -175,6 +180,25 @@ def check_point(cost, grads: dict, parameters: dict, unit_roundoff: float = F64_
                                  seed=taylor_seed, index=index)
         results.append(result)
     return results
+
+
+def resolve(result: ComponentResult, g, cost, parameters: dict, pname: str, differences, *, unit_roundoff: float,
+            probe: str, cost_noise: float, d: Differences, eps: float):
+    """(result, differences, step): an inconclusive component judged at the first step of RESOLVE_STEPS that can.
+
+    Its noise floor is measured at that step as at any other; if no step judges it, it stays `warn`.
+    """
+    for step, wide in RESOLVE_STEPS:
+        if differences is not None:
+            again = differences(pname, eps=step, eps_wide=wide)
+        else:
+            again = finite_differences(cost, parameters, pname, eps=step, eps_wide=wide)
+        judged = compare(result.name, np.asarray(g), again, unit_roundoff=unit_roundoff, probe=probe, eps=step,
+                         cost_noise=cost_noise)
+        if judged.status is not Verdict.WARN:
+            return replace(judged, message=f"{judged.message}; judged at eps = {step:g}, a step chosen "
+                                           f"for this component"), again, step
+    return result, d, eps
 
 
 def confirm(result: ComponentResult, g, central, larger) -> ComponentResult:

@@ -20,6 +20,11 @@ EPS_WIDE = 1e-6  # second step: 10x less round-off, truncation still ~1e-13 * J'
 # Larger steps that re-probe a failing component: where J is computed with round-off steps
 # wider than EPS_WIDE (log(1 - a) of a saturated sigmoid) both small steps miss a term alike.
 CONFIRM_STEPS = (1e-5, 1e-4, 1e-3)
+# Steps a float64 component is re-probed with before it is left inconclusive, as (eps, eps_wide):
+# smaller first (along a long direction a relu kink a few 1e-7 away spoils the wide step), then
+# larger (a tiny derivative is lost in round-off); in directional mode only where no kink shows. A cost of
+# lower precision keeps its own step (precision.EPS_FOR) and is not re-probed.
+RESOLVE_STEPS = ((1e-8, 1e-7), (1e-9, 1e-8), (1e-6, 1e-5), (1e-5, 1e-4))
 
 
 @dataclass

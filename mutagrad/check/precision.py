@@ -21,6 +21,9 @@ from .numeric import EPS, EPS_WIDE
 
 F64_ROUNDOFF = float(np.finfo(np.float64).eps) / 2
 LOW_PRECISION_NOISE = 1e4  # J this much noisier than float64 round-off is not float64
+# ... round-off of max(|J|, ROUNDOFF_SCALE): a loss near 0 (a saturated softmax, m = 1) keeps the
+# absolute round-off of its O(1) probabilities, far above float64 round-off of |J| itself.
+ROUNDOFF_SCALE = 1.0
 LINE_POINTS = 6  # J(theta + k EPS d) for k = 0..6 on each side
 FLOAT16_NOISE = 1e-5  # measured relative noise above this: treat as float16, below: float32
 NOISY_COST = 1e-2  # ... above this the cost is not merely imprecise: it is noisy
@@ -70,16 +73,19 @@ def from_dtype(dtype) -> Precision | None:
 
 
 def measure(cost, parameters: dict, J0: float, cost_dtype=None, seed: int = 0) -> Precision:
-    """The precision of `cost` at `parameters` (12 extra evaluations when the dtype says float64)."""
+    """The precision of `cost` at `parameters` (6 extra evaluations, 12 at a kink, when the dtype says float64)."""
     announced = from_dtype(cost_dtype)
     if announced is not None:
         return announced
     rng = np.random.default_rng([seed, 11])
     direction = {k: rng.standard_normal(np.shape(v)) for k, v in parameters.items()}
     norm = np.sqrt(sum(float(np.sum(d * d)) for d in direction.values()))
-    # One line on each side of theta: a kink exactly at theta (relu at 0) bends neither.
-    sides = [_line_noise(cost, parameters, direction, sign * EPS / norm, J0) for sign in (1, -1)]
-    smooth = [noise for noise in sides if noise is not None and 0 < noise <= LOW_PRECISION_NOISE * F64_ROUNDOFF]
+    # One line on each side of theta: a kink exactly at theta (relu at 0) bends neither. The
+    # second side is taken only when the first is not smooth float64 (each cost may be a model call).
+    sides = [_line_noise(cost, parameters, direction, EPS / norm, J0)]
+    if not _smooth(sides[0], J0):
+        sides.append(_line_noise(cost, parameters, direction, -EPS / norm, J0))
+    smooth = [noise for noise in sides if _smooth(noise, J0)]
     if smooth:
         return Precision("float64", F64_ROUNDOFF, cost_noise=min(smooth))
     measured = [noise for noise in sides if noise is not None and noise > 0]
@@ -94,6 +100,12 @@ def measure(cost, parameters: dict, J0: float, cost_dtype=None, seed: int = 0) -
             f"randomness left unpinned?"))
     name = "float16" if noise > FLOAT16_NOISE else "float32"
     return low_precision(name, "its float64 values scatter far above float64 round-off")
+
+
+def _smooth(noise: float | None, J0: float) -> bool:
+    """Is a scatter of `noise` (relative to |J|) float64 round-off?"""
+    scale = max(abs(J0), ROUNDOFF_SCALE) / max(abs(J0), 1e-300)
+    return noise is not None and 0 < noise <= LOW_PRECISION_NOISE * F64_ROUNDOFF * scale
 
 
 def _line_noise(cost, parameters: dict, direction: dict, step: float, J0: float) -> float | None:

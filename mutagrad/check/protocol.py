@@ -283,7 +283,8 @@ def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=No
 
     method: "central" (noise-aware centred differences) or "complex-step"; taylor: also
     measure each component's Taylor-remainder order (a few extra cost evaluations); mode:
-    "exhaustive", "directional" or "auto" (by parameter count, directional.AUTO_EXHAUSTIVE_MAX).
+    "exhaustive", "directional" or "auto" (by parameter count and whether the layered evaluator
+    may serve the model: directional.choose_mode).
     """
     validate_signatures(model)
     validate_options(method, mode)
@@ -298,7 +299,8 @@ def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=No
         check_layer_dims(model, parameters)
         start = own_parameters(parameters)
         moved = moved_point(start, seed)
-        mode = directional.choose_mode(mode, sum(int(np.size(v)) for v in start.values()))
+        mode = directional.choose_mode(mode, sum(int(np.size(v)) for v in start.values()),
+                                       layered=fastpath.reference_config(model.forward) is not None)
         probes = tuple(
             run_probe(model, X, Y, moved if is_moved else start, name, lam, kp, seed,
                       method=method, taylor=taylor, mode=mode)
