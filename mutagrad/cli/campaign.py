@@ -8,8 +8,8 @@ import click
 
 from ..errors import MutagradError
 from ..report.console import make_console
-from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, SHOW_WIDTH, TIMEOUT,
-                      sigterm_interrupts, write_atomic)
+from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, RUN_SEED, SEED, SEED_HELP, SHOW_WIDTH, TIMEOUT,
+                      seed_range, sigterm_interrupts, write_atomic)
 
 
 @click.command()
@@ -20,7 +20,7 @@ from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, SHO
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder for report.md, report.json and report.html.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes  [default: the number of CPUs]")
-@click.option("--seed", type=SEED, default=0, show_default=True, help=SEED_HELP)
+@click.option("--seed", type=RUN_SEED, default=0, show_default=True, help=SEED_HELP)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary, not the table.")
 @click.option("--timeout", type=TIMEOUT,
               help="Seconds per mutant before it is recorded as a timeout  [default: 20 x the reference's "
@@ -130,8 +130,10 @@ def show(mutant_id, catalog):
 @click.command()
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder for sensitivity.md, sensitivity.json and sensitivity.png.")
-@click.option("--seed", type=SEED, default=0, show_default=True, help="First seed of the reference runs.")
-@click.option("--seeds", type=click.IntRange(min=1), default=4, show_default=True, help="Seeds per configuration.")
+@click.option("--seeds", type=click.IntRange(min=1), default=4, show_default=True, is_eager=True,
+              help="Seeds per configuration.")  # eager: --seed's check reads it
+@click.option("--seed", type=SEED, default=0, show_default=True, callback=seed_range("seeds"),
+              help="First seed of the reference runs.")
 def sensitivity(out, seed, seeds):
     """Measure each checking method: the smallest planted error it detects, with no false alarm."""
     from ..report.sensitivity import markdown, write

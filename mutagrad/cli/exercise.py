@@ -6,7 +6,7 @@ import textwrap
 
 import click
 
-from .options import CATALOG_HELP, SHOW_WIDTH
+from .options import CATALOG_HELP, SEED, SHOW_WIDTH
 
 
 @click.group()
@@ -19,7 +19,7 @@ DIFFICULTY = click.Choice(["easy", "medium", "hard"])
 
 @exercise.command("new")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the exercise.")
-@click.option("--seed", type=click.IntRange(min=0), help="Picks the bug  [default: a random seed, printed]")
+@click.option("--seed", type=SEED, help="Picks the bug  [default: a random seed, printed]")
 @click.option("--category", help="Only bugs of this category (`mutagrad list` shows them).")
 @click.option("--difficulty", type=DIFFICULTY, help="Only bugs of this difficulty.")
 @click.option("--catalog", type=click.Path(), help=CATALOG_HELP)
@@ -76,7 +76,7 @@ def exercise_grade(folder):
               help="Student names, one a line, or a CSV with a name column.")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder for one exercise folder per student and answer_key.csv.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The class seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="The class seed.")
 @click.option("--difficulty", type=DIFFICULTY, help="Only bugs of this difficulty.")
 @click.option("--catalog", type=click.Path(), help=CATALOG_HELP)
 def exercise_class(roster, out, seed, difficulty, catalog):
