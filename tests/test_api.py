@@ -199,6 +199,7 @@ def campaign(tmp_path_factory):
     return mutagrad.run_catalog(folder, jobs=1)
 
 
+@pytest.mark.slow
 def test_run_catalog_checks_the_planted_bug_blind_and_localizes_it(campaign):
     assert isinstance(campaign, mutagrad.RunResult)
     assert [m.id for m in campaign.mutants] == ["doubled-db-output"]
@@ -207,6 +208,7 @@ def test_run_catalog_checks_the_planted_bug_blind_and_localizes_it(campaign):
     assert "detected=1/1" in repr(campaign)
 
 
+@pytest.mark.slow
 def test_run_html_has_a_heatmap_row_per_mutant_and_for_the_reference(campaign):
     html = Rows()
     html.feed(campaign._repr_html_())
@@ -220,6 +222,7 @@ def test_run_html_has_a_heatmap_row_per_mutant_and_for_the_reference(campaign):
     assert f"({len(campaign.reference)} runs)" in reference[0][0]
 
 
+@pytest.mark.slow
 def test_run_result_to_dict_is_the_cli_report_json(campaign, tmp_path):
     cli_run = CliRunner().invoke(cli, ["run", "--all", "--catalog", campaign.catalog, "--jobs", "1",
                                        "--out", str(tmp_path), "--quiet"])
@@ -237,6 +240,7 @@ def test_run_catalog_rejects_a_bad_selection_before_running(options, named):
         mutagrad.run_catalog(**options)
 
 
+@pytest.mark.slow
 def test_run_catalog_timeout_records_a_hanging_mutant():
     hostile = TESTS / "hostile" / "hostile.yaml"
     result = mutagrad.run_catalog(hostile, ids=["hostile-infinite-loop"], jobs=1, timeout=1.0)

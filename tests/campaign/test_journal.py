@@ -155,6 +155,7 @@ def cli(*args):
     return [sys.executable, "-m", "mutagrad.cli", "run", *CLI_IDS, "-j", "2", "-q", *args]
 
 
+@pytest.mark.slow
 def test_a_run_killed_halfway_and_resumed_gives_the_clean_report(tmp_path):
     clean = subprocess.run(cli("--out", "clean"), cwd=tmp_path, capture_output=True, timeout=120)
     assert clean.returncode == 0, clean.stderr

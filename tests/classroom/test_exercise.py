@@ -76,6 +76,7 @@ def outputs(model, seed=0):
     return seen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", GRADIENT_BUGS, ids=lambda e: e.id)
 def test_every_exercise_computes_exactly_what_the_campaign_checks(entry):
     # `mutagrad run` (tests/campaign/test_runner.py) proves the checker catches these mutants; the exercise
@@ -299,6 +300,7 @@ def test_duplicate_names_are_one_line_errors(tmp_path, capsys):
         read_roster(roster)
 
 
+@pytest.mark.slow
 def test_a_class_set_and_its_answer_key(tmp_path):
     names = ["Anna Lee", "Bo Chen", "Chidi Okafor", "Dana Smith", "Eli Cohen", "Fatima Zahra"]
     roster = tmp_path / "roster.txt"
@@ -321,6 +323,7 @@ def test_a_class_set_and_its_answer_key(tmp_path):
         assert not list(folder.rglob("answer_key*"))
 
 
+@pytest.mark.slow
 def test_a_class_set_is_deterministic_from_names_and_seed(tmp_path):
     roster = tmp_path / "roster.txt"
     roster.write_text("Anna Lee\nBo Chen\nChidi Okafor\n")

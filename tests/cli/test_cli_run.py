@@ -2,6 +2,8 @@
 import json
 import textwrap
 
+import pytest
+
 from helpers import invoke, run_main
 
 
@@ -22,6 +24,7 @@ def user_catalog(tmp_path, expect="detected", patch=("dZL = AL - Y", "dZL = Y - 
     return f
 
 
+@pytest.mark.slow
 def test_run_ids_writes_both_reports_and_exits_0(tmp_path):
     out = tmp_path / "reports"
     result = invoke("run", "transposed-dw", "off-by-one-db-output-layer", "--out", str(out), "--jobs", "2")
@@ -38,6 +41,7 @@ def test_run_ids_writes_both_reports_and_exits_0(tmp_path):
     assert "detection rate" in md and "`transposed-dw`" in md and "## Reference runs" in md
 
 
+@pytest.mark.slow
 def test_run_category_runs_only_that_category(tmp_path):
     result = invoke("run", "--category", "shapes", "--out", str(tmp_path), "-q")
     assert result.exit_code == 0, result.output
@@ -45,6 +49,7 @@ def test_run_category_runs_only_that_category(tmp_path):
     assert {m["category"] for m in data["mutants"]} == {"shapes"}
 
 
+@pytest.mark.slow
 def test_a_surviving_gradient_bug_exits_1(tmp_path):
     # claimed a gradient bug, but forward and backward stay consistent: the checker rightly passes it
     catalog = user_catalog(tmp_path, patch=("m = X.shape[1]", "m = X.shape[1]  # same"))
@@ -53,6 +58,7 @@ def test_a_surviving_gradient_bug_exits_1(tmp_path):
     assert "survived: my-bug" in result.output
 
 
+@pytest.mark.slow
 def test_a_flagged_non_bug_is_a_false_alarm_and_exits_1(tmp_path):
     catalog = user_catalog(tmp_path, expect="undetectable")
     result = invoke("run", "--all", "--catalog", str(catalog), "--out", str(tmp_path / "r"), "-j", "1")

@@ -14,6 +14,7 @@ from mutagrad.cli import cli
 from mutagrad.report.html import heatmap_rows, render_html, write_html
 from mutagrad.campaign.runner import run_campaign
 
+pytestmark = pytest.mark.slow  # every test here reads a campaign run for this module
 IDS = ("transposed-dw", "forgotten-dropout-mask", "db-without-keepdims", "dropout-removed-consistently")
 
 
