@@ -41,6 +41,7 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
 
     from ..campaign.catalog import load_catalog
     from ..campaign.journal import JOURNAL_NAME
+    from ..campaign.lock import locked_folder
     from ..report.html import write_html
     from ..report.json_report import render_json
     from ..report.markdown import render_markdown
@@ -63,6 +64,8 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
         except OSError as exc:
             raise MutagradError(f"--out {out}: cannot write the reports: {exc}") from exc
 
+    # a second run into the same --out is refused before it touches anything; released when the command ends
+    click.get_current_context().with_resource(locked_folder(out))
     try:
         with sigterm_interrupts(), progress_bar(make_console(stderr=True)) as progress:
             result = run_campaign(entries, seed=seed, jobs=jobs, catalog=cat.source, progress=progress,

@@ -5,6 +5,7 @@ import contextlib
 import math
 import os
 import signal
+import tempfile
 import threading
 
 import click
@@ -87,9 +88,15 @@ def nonnegative(ctx, param, value):
 
 def write_atomic(path, text: str) -> None:
     """Write a file through a temporary one and a rename: readers see the old text or the new."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # a name of its own
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 @contextlib.contextmanager

@@ -185,9 +185,8 @@ BAD_INPUT = [
                                         "--category"),
     (["run", "--all", "--out", "{d}/a_file"], "mutagrad run: error: Invalid value for '--out': Directory "
                                               "'{d}/a_file' is a file."),
-    (["run", "--all", "--out", "{d}/a_file/reports"], "mutagrad: error: {d}/a_file/reports/journal.jsonl: cannot "
-                                                      "write the journal: [Errno 20] Not a directory: "
-                                                      "'{d}/a_file/reports'"),
+    (["run", "--all", "--out", "{d}/a_file/reports"], "mutagrad: error: --out {d}/a_file/reports: cannot use it as "
+                                                      "the output folder: Not a directory"),
     (["run", "--all", "--resume", "--out", "{d}/none"], "mutagrad: error: {d}/none/journal.jsonl: no journal to "
                                                         "resume; run without --resume to start"),
 ]
