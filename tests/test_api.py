@@ -129,6 +129,17 @@ def test_repr_names_verdict_and_localized_component():
     assert "fail" in text and "dW2" in text
 
 
+def test_str_is_the_table_mutagrad_check_prints(monkeypatch):
+    from mutagrad.report.check_text import plain_text
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = mutagrad.check_file(EXAMPLES / "buggy_model.py")
+    text = str(result)
+    assert text == plain_text(result, width=80).rstrip("\n")
+    assert "component" in text and "dW2 <-" in text
+    assert "FAIL  localized: dW2" in text and max(len(line) for line in text.splitlines()) <= 80
+
+
 class Rows(HTMLParser):
     """The cells' text of each table-body row, and the status classes in it."""
 

@@ -8,8 +8,8 @@ import click
 
 from ..errors import MutagradError
 from ..report.console import make_console
-from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, RUN_SEED, SEED, SEED_HELP, SHOW_WIDTH, TIMEOUT,
-                      seed_range, sigterm_interrupts, write_atomic)
+from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, RUN_SEED, SEED, SEED_HELP, TIMEOUT,
+                      seed_range, show_width, sigterm_interrupts, write_atomic)
 
 
 @click.command()
@@ -40,6 +40,7 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
     from pathlib import Path
 
     from ..campaign.catalog import load_catalog
+    from ..campaign.configs import task_count
     from ..campaign.journal import JOURNAL_NAME
     from ..campaign.lock import locked_folder
     from ..report.html import write_html
@@ -67,7 +68,7 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
     # a second run into the same --out is refused before it touches anything; released when the command ends
     click.get_current_context().with_resource(locked_folder(out))
     try:
-        with sigterm_interrupts(), progress_bar(make_console(stderr=True)) as progress:
+        with sigterm_interrupts(), progress_bar(make_console(stderr=True), total=task_count(entries)) as progress:
             result = run_campaign(entries, seed=seed, jobs=jobs, catalog=cat.source, progress=progress,
                                   timeout=timeout, memory_mb=memory_mb, journal=out / JOURNAL_NAME, resume=resume,
                                   checkpoint=write_reports)
@@ -110,13 +111,14 @@ def show(mutant_id, catalog):
     from ..campaign.mutate import entry_diff
 
     e = load_catalog(catalog).get(mutant_id)
+    width = show_width()
     facts = [e.category, e.expect.value] + ([e.difficulty.value] if e.difficulty else [])
     click.echo(click.style(f"{e.id}: {e.title}", bold=True) + f"  ({', '.join(facts)})")
-    click.echo("\n" + textwrap.fill(e.description, SHOW_WIDTH) + "\n")
+    click.echo("\n" + textwrap.fill(e.description, width) + "\n")
     if e.components:
         click.echo(f"first wrong gradient: {', '.join(e.components)}")
     if e.reason:
-        click.echo(textwrap.fill(f"not a gradient bug: {e.reason}", SHOW_WIDTH))
+        click.echo(textwrap.fill(f"not a gradient bug: {e.reason}", width))
     req = e.requires
     live = [f"hidden in {list(req.hidden)}" if req.hidden else "", f"output in {list(req.output)}" if req.output else "",
             "lambd > 0" if req.lambd else "", "keep_prob < 1" if req.keep_prob else "",
@@ -127,7 +129,7 @@ def show(mutant_id, catalog):
     for line in entry_diff(e).splitlines():
         color = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if not line.startswith(("+++", "---")) else None
         click.echo(click.style(line, fg=color) if color else line)
-    click.echo("\n" + textwrap.fill(f"hint: {e.hint}", SHOW_WIDTH))
+    click.echo("\n" + textwrap.fill(f"hint: {e.hint}", width))
 
 
 @click.command()

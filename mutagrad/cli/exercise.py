@@ -6,10 +6,10 @@ import textwrap
 
 import click
 
-from .options import CATALOG_HELP, SEED, SHOW_WIDTH
+from .options import CATALOG_HELP, SEED, FullHelpGroup, show_width
 
 
-@click.group()
+@click.group(cls=FullHelpGroup)
 def exercise():
     """Classroom exercises: a network with one hidden backprop bug to find and fix."""
 
@@ -54,7 +54,7 @@ def exercise_hint(folder):
     """Print the hint for the exercise in FOLDER."""
     from ..classroom.exercise import hint
 
-    click.echo(textwrap.fill(f"hint: {hint(folder)}", SHOW_WIDTH))
+    click.echo(textwrap.fill(f"hint: {hint(folder)}", show_width()))
 
 
 @exercise.command("grade")

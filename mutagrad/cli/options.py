@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import shutil
 import signal
 import tempfile
 import threading
@@ -19,7 +20,22 @@ TIMEOUT_MAX = 86_400.0  # seconds: a day; longer is a typo, and 1e300 or inf ove
 MEMORY_MB = click.IntRange(min=256)  # numpy alone maps about 200 MB
 MEMORY_HELP = "Memory limit (address space) of the child process that runs the code, in MB."
 CATALOG_HELP = "A YAML file or a folder of them, instead of the built-in catalog."
-SHOW_WIDTH = 88  # `mutagrad show` wraps prose at this width
+SHOW_WIDTH = 88  # `mutagrad show` wraps prose at this width, or at the terminal's if narrower
+
+
+def show_width() -> int:
+    """The width prose is wrapped at: the terminal's, at most SHOW_WIDTH (a readable line)."""
+    return min(SHOW_WIDTH, shutil.get_terminal_size((SHOW_WIDTH, 24)).columns - 1)
+
+
+class FullHelpGroup(click.Group):
+    """A command group whose --help lists each command's whole first sentence, wrapped, never cut with '...'."""
+
+    def format_commands(self, ctx, formatter):
+        for command in self.commands.values():
+            if command.short_help is None and command.help:
+                command.short_help = " ".join(command.help.split("\n\n")[0].split())
+        super().format_commands(ctx, formatter)
 
 
 class FiniteFloat(click.ParamType):
