@@ -113,9 +113,28 @@ def test_show_prints_title_description_diff_and_hint():
     assert "--- a/mutagrad/mlp.py" in out
     assert "-            dA = dA * D / keep_prob" in out and "+            dA = dA / keep_prob" in out
     assert "live when: keep_prob < 1" in out
-    assert out.rstrip().splitlines()[-1].startswith("hint: ")
+    assert out.rstrip().split("\n\n")[-1].startswith("hint: ")
+
+
+def test_show_wraps_prose_to_the_terminal_without_breaking_words(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    out = invoke("show", "transposed-dw").output
+    prose = [line for line in out.splitlines() if line and line[0] not in "+-@ " and "mlp.py" not in line]
+    assert prose and max(len(line) for line in prose[1:]) < 60  # the title line is the entry's own
+    words = set(" ".join(prose).split())
+    assert "convention," in words and "row-major" in words  # whole words, none broken at the margin
 
 
 def test_show_unknown_id_exits_2(capsys):
     code, _, err = run_main(capsys, "show", "nope")
     assert code == 2 and "unknown mutant id 'nope'" in err
+
+
+@pytest.mark.parametrize("group", [[], ["exercise"]])
+def test_help_lists_whole_command_descriptions(monkeypatch, group):
+    monkeypatch.setenv("COLUMNS", "80")
+    out = invoke(*group, "--help").output
+    commands = out.split("Commands:")[1]
+    assert "..." not in commands
+    assert "report what was caught." in " ".join(commands.split()) or "README.md for the student." in " ".join(
+        commands.split())
