@@ -141,8 +141,8 @@ def _is_number(x) -> bool:
 
 
 def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise MutagradError(f"seed={seed!r}: must be a whole number >= 0")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= 2 ** 32 - 1:
+        raise MutagradError(f"seed={seed!r}: must be a whole number from 0 to 2**32 - 1")
     return int(seed)
 
 

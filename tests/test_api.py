@@ -70,7 +70,7 @@ def test_the_seed_reaches_the_record(data):
 
 @pytest.mark.parametrize("option, value", [
     ("lambd", -1.0), ("keep_prob", 0.0), ("keep_prob", 1.5), ("seed", -1), ("seed", 1.5),
-    ("method", "bogus"), ("mode", "bogus"),
+    ("method", "bogus"), ("mode", "bogus"), ("lambd", float("nan")), ("lambd", float("inf")), ("seed", 2 ** 32),
 ])
 def test_a_bad_option_is_a_mutagrad_error_naming_it(data, option, value):
     X, Y, parameters = data
@@ -245,6 +245,8 @@ def test_run_result_to_dict_is_the_cli_report_json(campaign, tmp_path):
 @pytest.mark.parametrize("options, named", [
     ({"category": "no-such-category"}, "no-such-category"), ({"ids": ["no-such-id"]}, "no-such-id"),
     ({"jobs": 0}, "jobs="), ({"timeout": -1}, "timeout="), ({"memory_mb": 0.5}, "memory_mb="),
+    ({"timeout": float("inf")}, "timeout="), ({"timeout": float("nan")}, "timeout="),
+    ({"seed": 2 ** 32 - 2}, "seed="),
 ])
 def test_run_catalog_rejects_a_bad_selection_before_running(options, named):
     with pytest.raises(mutagrad.MutagradError, match=named):
