@@ -18,7 +18,8 @@ STYLE = {Outcome.DETECTED: "green", Outcome.CLEAN: "green", Outcome.SURVIVED: "b
          Outcome.FALSE_ALARM: "bold red", Outcome.ERROR: "bold red", Outcome.TIMEOUT: "bold red",
          Outcome.CRASHED: "bold red"}
 MISSES = (Outcome.SURVIVED, Outcome.FALSE_ALARM, Outcome.ERROR, Outcome.TIMEOUT, Outcome.CRASHED)
-LABEL_WIDTH = 32  # the progress bar's label column: fixed, so the bar does not jump with the mutant's name
+LABEL_WIDTH = 20  # the progress bar's label column: fixed, so the bar does not jump with the mutant's name
+BAR_WIDTH = 12  # with the counts, times and label, the whole line fits in 80 columns
 PAD = 2  # columns between two table columns (rich's padding of 1 on each side)
 
 
@@ -26,7 +27,8 @@ PAD = 2  # columns between two table columns (rich's padding of 1 on each side)
 def progress_bar(console: Console, total: int | None = None):
     """A transient bar with an ETA, shown at once (and erased at the end, so an error stays one line);
     yields the runner's progress(kind, item, done, total) callback."""
-    bar = Progress(TextColumn("checking mutants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    bar = Progress(TextColumn("checking mutants"), BarColumn(bar_width=BAR_WIDTH), MofNCompleteColumn(),
+                   TimeElapsedColumn(),
                    TextColumn("eta"), TimeRemainingColumn(),
                    TextColumn("{task.description}", table_column=Column(width=LABEL_WIDTH, no_wrap=True,
                                                                         overflow="ellipsis")),
