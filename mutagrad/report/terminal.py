@@ -1,7 +1,7 @@
 """`mutagrad run` in the terminal: a progress bar while it runs, then a table and the summary."""
 from __future__ import annotations
 
-import os
+import io
 from contextlib import contextmanager
 
 from rich import box
@@ -114,9 +114,8 @@ def render_run(result: RunResult, console: Console | None = None, table: bool = 
 def plain_text(result: RunResult, width: int | None = None) -> str:
     """The table and the summary as `mutagrad run` prints them, without colour (str(result))."""
     console = Console(width=width or text_width(), record=True, highlight=False, color_system=None,
-                      file=open(os.devnull, "w"))
+                      file=io.StringIO())
     render_run(result, console)
-    console.file.close()
     return console.export_text()
 
 
