@@ -6,12 +6,13 @@ import pytest
 
 from mutagrad.campaign.catalog import load_catalog
 from mutagrad.campaign.configs import CONFIGS
-from mutagrad.records.campaign import ComponentScore, ConfigRun, GateResult, MutantResult, RunResult
+from mutagrad.records.campaign import ComponentScore, Expect, ConfigRun, GateResult, MutantResult, RunResult
 from mutagrad.records.check import Verdict
 from mutagrad.report.progress_text import text_progress
 from mutagrad.report.terminal import plain_text
 
 SEED = 0
+BUILTIN_IDS = tuple(e.id for e in load_catalog().entries)
 LONG_ID = "an-entry-id-as-long-as-the-longest-of-the-built-in-catalog-and-more"[:44]
 
 
@@ -23,7 +24,7 @@ def fake_run(rel_error: float, config: str = "relu-sigmoid", verdict=Verdict.FAI
 
 def campaign(ids) -> RunResult:
     """A RunResult of the given ids, every one detected with a distinct relative error (no checks run)."""
-    mutants = tuple(MutantResult(id=i, title="t", category="cat", expect=load_catalog().entries[0].expect,
+    mutants = tuple(MutantResult(id=i, title="t", category="cat", expect=Expect.DETECTED,
                                  components=("dW{L-1}", "db{L-1}"), runs=(fake_run(0.9876 - k / 1000),))
                     for k, i in enumerate(ids))
     reference = tuple(fake_run(1e-9, c.name, Verdict.PASS) for c in CONFIGS)
@@ -33,7 +34,7 @@ def campaign(ids) -> RunResult:
 
 @pytest.mark.parametrize("width", [80, 100, 160])
 def test_the_run_table_never_cuts_an_id_or_a_number(width):
-    ids = [e.id for e in load_catalog().entries] + [LONG_ID]
+    ids = list(BUILTIN_IDS) + [LONG_ID]
     result = campaign(ids)
     text = plain_text(result, width)
     lines = text.splitlines()
