@@ -180,6 +180,7 @@ def test_a_run_killed_halfway_and_resumed_gives_the_clean_report(tmp_path):
     assert (tmp_path / "killed" / "report.json").read_bytes() == (tmp_path / "clean" / "report.json").read_bytes()
 
 
+@pytest.mark.slow
 def test_ctrl_c_on_the_command_leaves_a_partial_report_and_exit_130(tmp_path):
     # a mutant that never ends keeps the run going until the interrupt, however fast or busy the machine
     catalog = tmp_path / "catalog"
