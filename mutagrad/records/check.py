@@ -153,7 +153,8 @@ class CheckResult:
     def __str__(self) -> str:
         """What `mutagrad check` prints: the table, the verdict and the hint, without colour."""
         from ..report.check_text import plain_text  # a hook from a record to a writer (see records/__init__)
-        return plain_text(self).rstrip("\n")
+        from ..report.console import text_width
+        return plain_text(self, width=text_width()).rstrip("\n")
 
     def _repr_html_(self) -> str:
         """The table a notebook shows."""

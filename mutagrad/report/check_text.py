@@ -5,7 +5,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..records.check import CheckResult, Verdict
-from .console import make_console, text_width
+from .console import make_console
 from .fmt import num as _fmt
 
 STYLE = {Verdict.PASS: "green", Verdict.WARN: "yellow", Verdict.FAIL: "bold red"}
@@ -51,9 +51,9 @@ def render_check(result: CheckResult, title: str = "", console: Console | None =
                       "~1 when wrong")
 
 
-def plain_text(result: CheckResult, title: str = "", width: int | None = None) -> str:
-    """The same output as a string without colour (str(result), assertion messages); width: the terminal's."""
-    console = Console(width=width or text_width(), record=True, highlight=False, color_system=None, file=_Null())
+def plain_text(result: CheckResult, title: str = "", width: int = 120) -> str:
+    """The same output as a string without colour (for str(result) and assertion messages)."""
+    console = Console(width=width, record=True, highlight=False, color_system=None, file=_Null())
     render_check(result, title, console)
     return console.export_text()
 
