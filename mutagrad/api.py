@@ -1,8 +1,10 @@
 """The Python API: `mutagrad check` as function calls, returning the records the CLI prints."""
 from __future__ import annotations
 
+import math
 import numbers
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +79,8 @@ def check_file(path: str | os.PathLike, *, layers: Sequence[int] | str | None = 
 
 def run_catalog(catalog: str | os.PathLike | None = None, ids: Iterable[str] | str | None = None,
                 category: Iterable[str] | str | None = None, jobs: int | None = None, *,
-                seed: int = 0, timeout: float | None = None, memory_mb: int | None = None) -> RunResult:
+                seed: int = 0, timeout: float | None = None, memory_mb: int | None = None,
+                progress: bool | None = None) -> RunResult:
     """Plant every selected catalogued bug in the reference network and check each one blind.
 
     Args:
@@ -88,26 +91,34 @@ def run_catalog(catalog: str | os.PathLike | None = None, ids: Iterable[str] | s
         seed: seed of every check.
         timeout: seconds per mutant before it is recorded as a timeout (None: 20x the reference's check).
         memory_mb: memory limit of each mutant's process (None: the CLI's default).
+        progress: draw a progress line with an ETA on stderr (None: in a notebook only).
 
     Returns:
         The RunResult: the sanity gate, every mutant's result in catalog order, the reference runs.
     """
     from .campaign.catalog import load_catalog
+    from .campaign.configs import REFERENCE_SEEDS, task_count
     from .campaign.runner import run_campaign
+    from .report.progress_text import text_progress
 
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1):
         raise MutagradError(f"jobs={jobs!r}: must be a whole number >= 1 (or None for one per core)")
     from .execution.isolate import DEFAULT_MEMORY_MB
 
     seed = _seed(seed)
-    if timeout is not None and not (_is_number(timeout) and timeout > 0):
+    if seed + REFERENCE_SEEDS - 1 > 2 ** 32 - 1:
+        raise MutagradError(f"seed={seed!r}: too large: the reference runs also use seed + 1 .. "
+                            f"seed + {REFERENCE_SEEDS - 1}, and seeds end at 2**32 - 1")
+    if timeout is not None and not (_is_number(timeout) and math.isfinite(timeout) and timeout > 0):
         raise MutagradError(f"timeout={timeout!r}: must be a number of seconds > 0 (or None)")
     if memory_mb is not None and (not isinstance(memory_mb, numbers.Integral) or memory_mb < 1):
         raise MutagradError(f"memory_mb={memory_mb!r}: must be a whole number of MB >= 1 (or None)")
     chosen = load_catalog(catalog)
     entries = chosen.select(ids=_names(ids), categories=_names(category))
+    show = "ipykernel" in sys.modules if progress is None else progress  # a notebook's kernel is loaded
     return run_campaign(entries, seed=seed, jobs=jobs, catalog=chosen.source, timeout=timeout,
-                        memory_mb=DEFAULT_MEMORY_MB if memory_mb is None else memory_mb)
+                        memory_mb=DEFAULT_MEMORY_MB if memory_mb is None else memory_mb,
+                        progress=text_progress(sys.stderr, task_count(entries)) if show else None)
 
 
 def _names(value) -> tuple[str, ...]:
@@ -119,7 +130,7 @@ def _names(value) -> tuple[str, ...]:
 
 def _check_hyperparameters(lambd, keep_prob) -> None:
     """The CLI's option rules: lambd >= 0, keep_prob in (0, 1]."""
-    if lambd is not None and not (_is_number(lambd) and lambd >= 0):
+    if lambd is not None and not (_is_number(lambd) and math.isfinite(lambd) and lambd >= 0):
         raise MutagradError(f"lambd={lambd!r}: must be a number >= 0 (or None to probe 0 and > 0)")
     if keep_prob is not None and not (_is_number(keep_prob) and 0 < keep_prob <= 1):
         raise MutagradError(f"keep_prob={keep_prob!r}: must be in (0, 1] (or None to probe 1 and < 1)")
@@ -130,8 +141,8 @@ def _is_number(x) -> bool:
 
 
 def _seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise MutagradError(f"seed={seed!r}: must be a whole number >= 0")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= 2 ** 32 - 1:
+        raise MutagradError(f"seed={seed!r}: must be a whole number from 0 to 2**32 - 1")
     return int(seed)
 
 

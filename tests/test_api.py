@@ -70,7 +70,7 @@ def test_the_seed_reaches_the_record(data):
 
 @pytest.mark.parametrize("option, value", [
     ("lambd", -1.0), ("keep_prob", 0.0), ("keep_prob", 1.5), ("seed", -1), ("seed", 1.5),
-    ("method", "bogus"), ("mode", "bogus"),
+    ("method", "bogus"), ("mode", "bogus"), ("lambd", float("nan")), ("lambd", float("inf")), ("seed", 2 ** 32),
 ])
 def test_a_bad_option_is_a_mutagrad_error_naming_it(data, option, value):
     X, Y, parameters = data
@@ -127,6 +127,17 @@ def test_check_file_of_a_missing_file_is_a_mutagrad_error(tmp_path):
 def test_repr_names_verdict_and_localized_component():
     text = repr(mutagrad.check_file(EXAMPLES / "buggy_model.py"))
     assert "fail" in text and "dW2" in text
+
+
+def test_str_is_the_table_mutagrad_check_prints(monkeypatch):
+    from mutagrad.report.check_text import plain_text
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = mutagrad.check_file(EXAMPLES / "buggy_model.py")
+    text = str(result)
+    assert text == plain_text(result, width=80).rstrip("\n")
+    assert "component" in text and "dW2 <-" in text
+    assert "FAIL  localized: dW2" in text and max(len(line) for line in text.splitlines()) <= 80
 
 
 class Rows(HTMLParser):
@@ -199,6 +210,7 @@ def campaign(tmp_path_factory):
     return mutagrad.run_catalog(folder, jobs=1)
 
 
+@pytest.mark.slow
 def test_run_catalog_checks_the_planted_bug_blind_and_localizes_it(campaign):
     assert isinstance(campaign, mutagrad.RunResult)
     assert [m.id for m in campaign.mutants] == ["doubled-db-output"]
@@ -207,6 +219,7 @@ def test_run_catalog_checks_the_planted_bug_blind_and_localizes_it(campaign):
     assert "detected=1/1" in repr(campaign)
 
 
+@pytest.mark.slow
 def test_run_html_has_a_heatmap_row_per_mutant_and_for_the_reference(campaign):
     html = Rows()
     html.feed(campaign._repr_html_())
@@ -220,6 +233,7 @@ def test_run_html_has_a_heatmap_row_per_mutant_and_for_the_reference(campaign):
     assert f"({len(campaign.reference)} runs)" in reference[0][0]
 
 
+@pytest.mark.slow
 def test_run_result_to_dict_is_the_cli_report_json(campaign, tmp_path):
     cli_run = CliRunner().invoke(cli, ["run", "--all", "--catalog", campaign.catalog, "--jobs", "1",
                                        "--out", str(tmp_path), "--quiet"])
@@ -231,12 +245,15 @@ def test_run_result_to_dict_is_the_cli_report_json(campaign, tmp_path):
 @pytest.mark.parametrize("options, named", [
     ({"category": "no-such-category"}, "no-such-category"), ({"ids": ["no-such-id"]}, "no-such-id"),
     ({"jobs": 0}, "jobs="), ({"timeout": -1}, "timeout="), ({"memory_mb": 0.5}, "memory_mb="),
+    ({"timeout": float("inf")}, "timeout="), ({"timeout": float("nan")}, "timeout="),
+    ({"seed": 2 ** 32 - 2}, "seed="),
 ])
 def test_run_catalog_rejects_a_bad_selection_before_running(options, named):
     with pytest.raises(mutagrad.MutagradError, match=named):
         mutagrad.run_catalog(**options)
 
 
+@pytest.mark.slow
 def test_run_catalog_timeout_records_a_hanging_mutant():
     hostile = TESTS / "hostile" / "hostile.yaml"
     result = mutagrad.run_catalog(hostile, ids=["hostile-infinite-loop"], jobs=1, timeout=1.0)

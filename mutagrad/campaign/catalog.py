@@ -152,6 +152,12 @@ def load_catalog(path=None) -> Catalog:
         source = BUILTIN
     else:
         root = Path(path)
+        try:
+            root.stat()
+        except FileNotFoundError:
+            raise CatalogError(f"{root}: no such file or folder") from None
+        except OSError as exc:  # a symlink loop, a folder without permission, ...
+            raise CatalogError(f"{root}: cannot read it: {exc.strerror}") from None
         if root.is_dir():
             files = sorted(list(root.glob("*.yaml")) + list(root.glob("*.yml")), key=lambda f: f.name)
             if not files:

@@ -12,16 +12,36 @@ import yaml
 from ..errors import CatalogError
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases: nested ones ("billion laughs") expand exponentially."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasFound(event)
+        return super().compose_node(parent, index)
+
+
+class _AliasFound(Exception):
+    def __init__(self, event):
+        super().__init__(event.anchor)
+        self.event = event
+
+
 def parse(text: str, label: str):
     """(root node, data) of one YAML document; CatalogError with the line if it is not valid YAML."""
     loader = None
     try:
-        loader = yaml.SafeLoader(text)  # it already reads the text: a control character fails here
+        loader = _NoAliasLoader(text)  # it already reads the text: a control character fails here
         root = loader.get_single_node()
         if root is None:
             raise CatalogError(f"{label}:1: the file is empty; expected a list of entries")
         reject_duplicate_keys(root, label)
         return root, loader.construct_document(root)
+    except _AliasFound as found:
+        mark = found.event.start_mark
+        raise CatalogError(f"{label}:{mark.line + 1}:{mark.column + 1}: alias *{found.event.anchor} is not allowed "
+                           f"in a catalog: write the value out") from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1

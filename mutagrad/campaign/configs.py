@@ -58,3 +58,8 @@ def suits(config: Config, requires, min_depth: int = 1) -> bool:
 def configs_for(requires, min_depth: int = 1) -> tuple[Config, ...]:
     """The first MAX_CONFIGS_PER_MUTANT configurations, in list order, that suit `requires`."""
     return tuple(c for c in CONFIGS if suits(c, requires, min_depth))[:MAX_CONFIGS_PER_MUTANT]
+
+
+def task_count(entries, configs=CONFIGS) -> int:
+    """The results a campaign of `entries` waits for: each mutant, and the reference runs."""
+    return len(entries) + len(configs) * REFERENCE_SEEDS

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import importlib.resources
 import linecache
 import types
@@ -44,17 +45,26 @@ def reference_source() -> str:
 
 def function_span(source: str, name: str) -> tuple[int, int]:
     """(start, end) character offsets of top-level function `name` in `source`."""
-    tree = ast.parse(source)
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-            lines = source.splitlines(keepends=True)
+    spans = _function_spans(source)
+    if name not in spans:
+        raise PatchError(f"no function {name!r} in {REFERENCE_PATH} (functions: {', '.join(spans)})",
+                         field="function")
+    return spans[name]
+
+
+@functools.lru_cache(maxsize=8)  # a catalog patches one source thousands of times: parse it once
+def _function_spans(source: str) -> dict[str, tuple[int, int]]:
+    """{name: (start, end)} of every top-level function of `source`, in source order."""
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    spans = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            start = sum(len(line) for line in lines[:first - 1])
-            end = sum(len(line) for line in lines[:node.end_lineno])
-            return start, end
-    names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    raise PatchError(f"no function {name!r} in {REFERENCE_PATH} (functions: {', '.join(names)})",
-                     field="function")
+            spans[node.name] = (offsets[first - 1], offsets[node.end_lineno])
+    return spans
 
 
 def apply_hunk(source: str, hunk: Hunk, index: int = 0) -> str:
@@ -63,7 +73,11 @@ def apply_hunk(source: str, hunk: Hunk, index: int = 0) -> str:
         start, end = function_span(source, hunk.function)
     except PatchError as exc:
         raise PatchError(str(exc), index, "function") from None
-    body = source[start:end]
+    return source[:start] + _patch_body(source[start:end], hunk, index) + source[end:]
+
+
+def _patch_body(body: str, hunk: Hunk, index: int) -> str:
+    """One function's text with `hunk` applied."""
     count = body.count(hunk.find)
     if count != 1:
         where = "does not occur" if count == 0 else f"occurs {count} times"
@@ -71,18 +85,35 @@ def apply_hunk(source: str, hunk: Hunk, index: int = 0) -> str:
                          f"it must occur exactly once", index)
     if hunk.find == hunk.replace:
         raise PatchError("replace is the same as find: the hunk changes nothing", index, "replace")
-    return source[:start] + body.replace(hunk.find, hunk.replace) + source[end:]
+    return body.replace(hunk.find, hunk.replace)
 
 
 def apply_patch(source: str, hunks) -> str:
-    """`source` with every hunk applied in order; the result must still compile."""
+    """`source` with every hunk applied in order; the result must still compile.
+
+    Only the patched functions are compiled, and the source is parsed once for all patches: the
+    rest is the source's own text, so a catalog of thousands of entries scales linearly.
+    """
+    spans = dict(_function_spans(source))
+    patched = []
     for index, hunk in enumerate(hunks):
-        source = apply_hunk(source, hunk, index)
-    try:
-        compile(source, "<mutant>", "exec")
-    except SyntaxError as exc:
-        raise PatchError(f"the patched source does not compile: {exc.msg} "
-                         f"(line {exc.lineno}: {(exc.text or '').strip()!r})", len(hunks) - 1, "replace") from None
+        if hunk.function not in spans:
+            raise PatchError(f"no function {hunk.function!r} in {REFERENCE_PATH} (functions: {', '.join(spans)})",
+                             index, "function")
+        start, end = spans[hunk.function]
+        body = _patch_body(source[start:end], hunk, index)
+        source, delta = source[:start] + body + source[end:], len(body) - (end - start)
+        spans = {name: (a + delta, b + delta) if a >= end else (a, b + delta) if a == start else (a, b)
+                 for name, (a, b) in spans.items()}
+        patched.append(hunk.function)
+    for name in dict.fromkeys(patched):
+        start, end = spans[name]
+        try:
+            compile(source[start:end], "<mutant>", "exec")
+        except SyntaxError as exc:
+            line = source.count("\n", 0, start) + (exc.lineno or 1)
+            raise PatchError(f"the patched source does not compile: {exc.msg} "
+                             f"(line {line}: {(exc.text or '').strip()!r})", len(hunks) - 1, "replace") from None
     return source
 
 

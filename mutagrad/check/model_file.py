@@ -26,6 +26,7 @@ FORWARD_NAMES = ("forward", "forward_propagation_n")
 BACKWARD_NAMES = ("backward", "backward_propagation_n")
 DEFAULT_M = 10  # examples in the default data set
 DEFAULT_BIAS_SCALE = 0.1  # default biases: small, random, non-zero
+MAX_MODEL_BYTES = 10 * 2 ** 20  # a model file is code of a few KB; compiling 50 MB exhausts the memory limit
 DEFAULT_CHECK_TIMEOUT = 120.0  # seconds; the largest benchmark network (784-256-128-10) checks in ~3 s
 _counter = itertools.count()
 
@@ -37,10 +38,17 @@ def load_module(path, label: str | None = None):
     """
     path = Path(path)
     label = label or str(path)
-    if not path.exists():
-        raise MutagradError(f"{label}: no such file")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise MutagradError(f"{label}: no such file") from None
+    except OSError as exc:  # a symlink loop, a folder without permission, ...
+        raise MutagradError(f"{label}: cannot read it: {exc.strerror}") from None
     if not path.is_file():
         raise MutagradError(f"{label}: not a file")
+    if size > MAX_MODEL_BYTES:
+        raise MutagradError(f"{label}: {size:,} bytes is too large for a model file "
+                            f"(at most {MAX_MODEL_BYTES // 2 ** 20} MB of code)")
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -51,7 +59,8 @@ def load_module(path, label: str | None = None):
         line = f":{exc.lineno}" if exc.lineno else ""
         raise MutagradError(f"{label}{line}: syntax error: {exc.msg}") from exc
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes; nesting too deep to compile
-        raise MutagradError(f"{label}: cannot compile it: {type(exc).__name__}: {exc}") from exc
+        why = str(exc) or ("out of memory (--memory-mb)" if isinstance(exc, MemoryError) else "")
+        raise MutagradError(f"{label}: cannot compile it: {type(exc).__name__}: {why}") from exc
     name = f"mutagrad_model_{next(_counter)}"
     spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
     module = importlib.util.module_from_spec(spec)

@@ -16,9 +16,10 @@ import click
 
 from ..errors import MutagradError
 from . import campaign, check, exercise, generate
+from .options import FullHelpGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=FullHelpGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mutagrad")
 def cli():
     """mutagrad: is my gradient right, and if not, which part is wrong?"""

@@ -8,8 +8,8 @@ import click
 
 from ..errors import MutagradError
 from ..report.console import make_console
-from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, SHOW_WIDTH, TIMEOUT,
-                      sigterm_interrupts, write_atomic)
+from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, RUN_SEED, SEED, SEED_HELP, TIMEOUT,
+                      seed_range, show_width, sigterm_interrupts, write_atomic)
 
 
 @click.command()
@@ -20,7 +20,7 @@ from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, SHO
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder for report.md, report.json and report.html.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes  [default: the number of CPUs]")
-@click.option("--seed", type=SEED, default=0, show_default=True, help=SEED_HELP)
+@click.option("--seed", type=RUN_SEED, default=0, show_default=True, help=SEED_HELP)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary, not the table.")
 @click.option("--timeout", type=TIMEOUT,
               help="Seconds per mutant before it is recorded as a timeout  [default: 20 x the reference's "
@@ -51,7 +51,9 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
     from pathlib import Path
 
     from ..campaign.catalog import load_catalog
+    from ..campaign.configs import task_count
     from ..campaign.journal import JOURNAL_NAME
+    from ..campaign.lock import locked_folder
     from ..report.json_report import render_json
     from ..report.terminal import progress_bar
     from ..campaign.checkers import resolve_all
@@ -78,8 +80,11 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
     options = dict(seed=seed, jobs=jobs, catalog=cat.source, timeout=timeout, memory_mb=memory_mb,
                    journal=out / JOURNAL_NAME, resume=resume, checkpoint=write_reports, mode=mode,
                    scheduler=scheduler)
+    # a second run into the same --out is refused before it touches anything; released when the command ends
+    click.get_current_context().with_resource(locked_folder(out))
     try:
-        with sigterm_interrupts(), progress_bar(make_console(stderr=True)) as progress:
+        with sigterm_interrupts(), progress_bar(make_console(stderr=True),
+                                                total=task_count(entries) * len(checkers)) as progress:
             if len(checkers) == 1:
                 result = run_campaign(entries, progress=progress, checker=checkers[0], **options)
             else:
@@ -124,13 +129,14 @@ def show(mutant_id, catalog):
     from ..campaign.mutate import entry_diff
 
     e = load_catalog(catalog).get(mutant_id)
+    width = show_width()
     facts = [e.category, e.expect.value] + ([e.difficulty.value] if e.difficulty else [])
     click.echo(click.style(f"{e.id}: {e.title}", bold=True) + f"  ({', '.join(facts)})")
-    click.echo("\n" + textwrap.fill(e.description, SHOW_WIDTH) + "\n")
+    click.echo("\n" + textwrap.fill(e.description, width) + "\n")
     if e.components:
         click.echo(f"first wrong gradient: {', '.join(e.components)}")
     if e.reason:
-        click.echo(textwrap.fill(f"not a gradient bug: {e.reason}", SHOW_WIDTH))
+        click.echo(textwrap.fill(f"not a gradient bug: {e.reason}", width))
     req = e.requires
     live = [f"hidden in {list(req.hidden)}" if req.hidden else "", f"output in {list(req.output)}" if req.output else "",
             "lambd > 0" if req.lambd else "", "keep_prob < 1" if req.keep_prob else "",
@@ -141,14 +147,16 @@ def show(mutant_id, catalog):
     for line in entry_diff(e).splitlines():
         color = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if not line.startswith(("+++", "---")) else None
         click.echo(click.style(line, fg=color) if color else line)
-    click.echo("\n" + textwrap.fill(f"hint: {e.hint}", SHOW_WIDTH))
+    click.echo("\n" + textwrap.fill(f"hint: {e.hint}", width))
 
 
 @click.command()
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder for sensitivity.md, sensitivity.json and sensitivity.png.")
-@click.option("--seed", type=SEED, default=0, show_default=True, help="First seed of the reference runs.")
-@click.option("--seeds", type=click.IntRange(min=1), default=4, show_default=True, help="Seeds per configuration.")
+@click.option("--seeds", type=click.IntRange(min=1), default=4, show_default=True, is_eager=True,
+              help="Seeds per configuration.")  # eager: --seed's check reads it
+@click.option("--seed", type=SEED, default=0, show_default=True, callback=seed_range("seeds"),
+              help="First seed of the reference runs.")
 def sensitivity(out, seed, seeds):
     """Measure each checking method: the smallest planted error it detects, with no false alarm."""
     from ..report.sensitivity import markdown, write

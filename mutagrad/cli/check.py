@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from .options import MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, TIMEOUT, nonnegative, probability
+from .options import LAMBD, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, TIMEOUT, probability
 
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--layers", help="Layer sizes n_x,n_1,...,n_y (instead of the file's LAYER_DIMS).")
-@click.option("--lambd", type=float, callback=nonnegative, help="Pin lambd (otherwise 0 and a lambd > 0 probe).")
+@click.option("--lambd", type=LAMBD, help="Pin lambd (otherwise 0 and a lambd > 0 probe).")
 @click.option("--keep-prob", type=float, callback=probability, help="Pin keep_prob (otherwise 1 and a keep_prob < 1 probe).")
 @click.option("--seed", type=SEED, default=0, show_default=True, help=SEED_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")

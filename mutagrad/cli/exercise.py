@@ -6,10 +6,10 @@ import textwrap
 
 import click
 
-from .options import CATALOG_HELP, SHOW_WIDTH
+from .options import CATALOG_HELP, SEED, FullHelpGroup, show_width
 
 
-@click.group()
+@click.group(cls=FullHelpGroup)
 def exercise():
     """Classroom exercises: a network with one hidden backprop bug to find and fix."""
 
@@ -19,7 +19,7 @@ DIFFICULTY = click.Choice(["easy", "medium", "hard"])
 
 @exercise.command("new")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the exercise.")
-@click.option("--seed", type=click.IntRange(min=0), help="Picks the bug  [default: a random seed, printed]")
+@click.option("--seed", type=SEED, help="Picks the bug  [default: a random seed, printed]")
 @click.option("--category", help="Only bugs of this category (`mutagrad list` shows them).")
 @click.option("--difficulty", type=DIFFICULTY, help="Only bugs of this difficulty.")
 @click.option("--catalog", type=click.Path(), help=CATALOG_HELP)
@@ -54,7 +54,7 @@ def exercise_hint(folder):
     """Print the hint for the exercise in FOLDER."""
     from ..classroom.exercise import hint
 
-    click.echo(textwrap.fill(f"hint: {hint(folder)}", SHOW_WIDTH))
+    click.echo(textwrap.fill(f"hint: {hint(folder)}", show_width()))
 
 
 @exercise.command("grade")
@@ -128,7 +128,7 @@ def exercise_grade_class(class_dir, submissions, jobs, out):
               help="Student names, one a line, or a CSV with a name column.")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder for one exercise folder per student and answer_key.csv.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The class seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="The class seed.")
 @click.option("--difficulty", type=DIFFICULTY, help="Only bugs of this difficulty.")
 @click.option("--catalog", type=click.Path(), help=CATALOG_HELP)
 @click.option("--ascii-names", is_flag=True, help="Plain-ASCII folder names (josé-garcía becomes jose-garcia).")

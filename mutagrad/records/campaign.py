@@ -312,6 +312,11 @@ class RunResult:
             "reference": [r.to_dict() for r in self.reference],
         }
 
+    def __str__(self) -> str:
+        """What `mutagrad run` prints: the table and the summary, without colour."""
+        from ..report.terminal import plain_text  # a hook from a record to a writer (see records/__init__)
+        return plain_text(self).rstrip("\n")
+
     def _repr_html_(self) -> str:
         """The summary, per-category rates and the heatmap a notebook shows."""
         from ..report.html_table import run_html  # the one hook from a record to a writer (see records/__init__)

@@ -150,6 +150,12 @@ class CheckResult:
         where = f", localized={self.localized!r}" if self.localized else ""
         return f"CheckResult(verdict={self.verdict.value!r}{where}, components={len(self.components)})"
 
+    def __str__(self) -> str:
+        """What `mutagrad check` prints: the table, the verdict and the hint, without colour."""
+        from ..report.check_text import plain_text  # a hook from a record to a writer (see records/__init__)
+        from ..report.console import text_width
+        return plain_text(self, width=text_width()).rstrip("\n")
+
     def _repr_html_(self) -> str:
         """The table a notebook shows."""
         from ..report.html_table import check_html  # the one hook from a record to a writer (see records/__init__)

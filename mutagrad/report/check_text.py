@@ -52,7 +52,7 @@ def render_check(result: CheckResult, title: str = "", console: Console | None =
 
 
 def plain_text(result: CheckResult, title: str = "", width: int = 120) -> str:
-    """The same output as a string without colour (for assertion messages)."""
+    """The same output as a string without colour (for str(result) and assertion messages)."""
     console = Console(width=width, record=True, highlight=False, color_system=None, file=_Null())
     render_check(result, title, console)
     return console.export_text()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 
 from rich.console import Console
@@ -14,3 +15,10 @@ def make_console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() or "COLUMNS" in os.environ else PIPE_WIDTH
     return Console(stderr=stderr, highlight=False, width=width)
+
+
+def text_width() -> int:
+    """The width of `str(result)`: the terminal's when stdout is one, else PIPE_WIDTH."""
+    if sys.stdout is not None and sys.stdout.isatty() or "COLUMNS" in os.environ:
+        return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns
+    return PIPE_WIDTH

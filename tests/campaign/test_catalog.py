@@ -128,6 +128,7 @@ def test_every_file_holds_one_category():
         assert len({e.category for e in load_file(f)}) == 1, f.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_entry_is_what_it_claims_against_autograd(entry):
     """A gradient bug's first wrong gradient (autograd as the truth) is one of its components;

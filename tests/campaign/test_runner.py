@@ -127,6 +127,7 @@ def test_a_mutant_that_raises_is_an_error_with_the_line_not_a_detection():
 
 # --- campaigns ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_json_is_identical_for_any_number_of_jobs():
     one = runner.run_campaign(SMALL, seed=3, jobs=1, configs=CONFIGS[:2])
     two = runner.run_campaign(SMALL, seed=3, jobs=2, configs=CONFIGS[:2])
@@ -142,6 +143,7 @@ def test_progress_is_reported_for_every_task():
     assert calls == [(i, total) for i in range(1, total + 1)]
 
 
+@pytest.mark.slow
 def test_full_catalog_is_all_detected_all_localized_without_false_alarms():
     result = runner.run_campaign(CATALOG.entries, seed=0, jobs=os.cpu_count())
     s = result.summary

@@ -53,6 +53,7 @@ def test_noise_aware_checker_beats_the_classic_thresholds(summary):
         assert limit["complex-step"] <= limit["noise-aware"] / 100
 
 
+@pytest.mark.slow
 def test_writer_and_cli_produce_markdown_json_and_png(tmp_path):
     out = CliRunner().invoke(cli, ["sensitivity", "--out", str(tmp_path), "--seeds", "1"])
     assert out.exit_code == 0, out.output

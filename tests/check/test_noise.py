@@ -82,6 +82,7 @@ def test_cli_json_carries_margin_kinks_and_order():
     assert "kinks" in data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hidden,output", list(itertools.product(HIDDEN, OUTPUT_DIMS)))
 def test_reference_never_fails_over_many_seeds(hidden, output):
     """The statistical false-alarm test: every configuration, three depths, 50 seeds, all probes."""

@@ -76,6 +76,7 @@ def outputs(model, seed=0):
     return seen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", GRADIENT_BUGS, ids=lambda e: e.id)
 def test_every_exercise_computes_exactly_what_the_campaign_checks(entry):
     # `mutagrad run` (tests/campaign/test_runner.py) proves the checker catches these mutants; the exercise
@@ -316,6 +317,7 @@ def test_ascii_folder_names():
     assert folder_name("李娜", ascii_only=True) == ""
 
 
+@pytest.mark.slow
 def test_a_class_set_and_its_answer_key(tmp_path):
     names = ["Anna Lee", "Bo Chen", "Chidi Okafor", "Dana Smith", "Eli Cohen", "Fatima Zahra"]
     roster = tmp_path / "roster.txt"
@@ -339,6 +341,7 @@ def test_a_class_set_and_its_answer_key(tmp_path):
         assert not list(folder.rglob("answer_key*")) and not list(folder.rglob("instructor.key*"))
 
 
+@pytest.mark.slow
 def test_a_class_set_is_deterministic_from_names_and_seed(tmp_path):
     roster = tmp_path / "roster.txt"
     roster.write_text("Anna Lee\nBo Chen\nChidi Okafor\n")

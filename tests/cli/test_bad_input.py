@@ -75,6 +75,11 @@ BAD_INPUT = [
     (["check", "{d}/entry.yaml"], "mutagrad: error: {d}/entry.yaml:1: syntax error: illegal target for annotation"),
     (["list", "--catalog", "{d}/nope.yaml"], "mutagrad: error: {d}/nope.yaml: no such file or folder"),
     (["show", "my-bug", "--catalog", "{d}/nope"], "mutagrad: error: {d}/nope: no such file or folder"),
+    (["check", "{d}/loop.py"], "mutagrad: error: {d}/loop.py: cannot read it: Too many levels of symbolic links"),
+    (["list", "--catalog", "{d}/loop.py"], "mutagrad: error: {d}/loop.py: cannot read it: Too many levels of "
+                                           "symbolic links"),
+    (["check", "{d}/fifty_megabytes.py"], "mutagrad: error: {d}/fifty_megabytes.py: 52,428,800 bytes is too large for "
+                                          "a model file (at most 10 MB of code)"),
     (["list", "--catalog", "{d}/binary.yaml"], "mutagrad: error: {d}/binary.yaml: cannot read it: 'utf-8' codec can't "
                                                "decode byte 0xff in position 0: invalid start byte"),
     # model files that break the protocol
@@ -129,12 +134,22 @@ BAD_INPUT = [
     (["list", "--category", "nope", "--catalog", "{d}/entry.yaml"], "mutagrad: error: unknown category 'nope' in "
                                                                     "the {d}/entry.yaml catalog (categories: mine)"),
     # bad option values
-    (["check", "{d}/model.py", "--timeout", "-1"], "mutagrad check: error: Invalid value for '--timeout': -1.0 is "
-                                                   "not in the range x>0."),
+    (["check", "{d}/model.py", "--timeout", "-1"], "mutagrad check: error: Invalid value for '--timeout': must be > "
+                                                   "0, got -1"),
+    (["check", "{d}/model.py", "--timeout", "inf"], "mutagrad check: error: Invalid value for '--timeout': must be a "
+                                                    "finite number, got inf"),
+    (["check", "{d}/model.py", "--timeout", "1e300"], "mutagrad check: error: Invalid value for '--timeout': must be "
+                                                      "<= 86400, got 1e+300"),
+    (["check", "{d}/model.py", "--lambd", "nan"], "mutagrad check: error: Invalid value for '--lambd': must be a "
+                                                  "finite number, got nan"),
+    (["check", "{d}/model.py", "--lambd", "inf"], "mutagrad check: error: Invalid value for '--lambd': must be a "
+                                                  "finite number, got inf"),
+    (["check", "{d}/model.py", "--seed", "4294967296"], "mutagrad check: error: Invalid value for '--seed': 4294967296 "
+                                                        "is not in the range 0<=x<=4294967295."),
     (["check", "{d}/model.py", "--memory-mb", "10"], "mutagrad check: error: Invalid value for '--memory-mb': 10 is "
                                                      "not in the range x>=256."),
     (["check", "{d}/model.py", "--seed", "-1"], "mutagrad check: error: Invalid value for '--seed': -1 is not in "
-                                                "the range x>=0."),
+                                                "the range 0<=x<=4294967295."),
     (["check", "{d}/model.py", "--method", "forward"], "mutagrad check: error: Invalid value for '--method': "
                                                        "'forward' is not one of 'central', 'complex-step'."),
     (["check", "{d}/model.py", "--layers", "0,1"], "mutagrad: error: --layers '0,1': need at least two positive "
@@ -143,19 +158,35 @@ BAD_INPUT = [
                                       "range x>=1."),
     (["run", "--all", "--jobs", "two"], "mutagrad run: error: Invalid value for '--jobs' / '-j': 'two' is not a "
                                         "valid integer range."),
-    (["run", "--all", "--timeout", "0"], "mutagrad run: error: Invalid value for '--timeout': 0.0 is not in the "
-                                         "range x>0."),
+    (["run", "--all", "--timeout", "0"], "mutagrad run: error: Invalid value for '--timeout': must be > 0, got 0"),
+    (["run", "--all", "--timeout", "nan"], "mutagrad run: error: Invalid value for '--timeout': must be a finite "
+                                           "number, got nan"),
+    (["run", "--all", "--timeout", "inf"], "mutagrad run: error: Invalid value for '--timeout': must be a finite "
+                                           "number, got inf"),
+    (["run", "--all", "--timeout", "1e300"], "mutagrad run: error: Invalid value for '--timeout': must be <= 86400, "
+                                             "got 1e+300"),
+    (["run", "--all", "--seed", "4294967294"], "mutagrad run: error: Invalid value for '--seed': 4294967294 is too "
+                                               "large: the reference runs also use seed + 1 .. seed + 2, and seeds "
+                                               "end at 4294967295; use at most 4294967293"),
+    (["run", "--all", "--seed", "4294967296"], "mutagrad run: error: Invalid value for '--seed': 4294967296 is too "
+                                               "large: the reference runs also use seed + 1 .. seed + 2, and seeds "
+                                               "end at 4294967295; use at most 4294967293"),
+    (["sensitivity", "--seed", "4294967295", "--seeds", "2"], "mutagrad sensitivity: error: Invalid value for "
+                                                              "'--seed': 4294967295 + --seeds 2 - 1 exceeds "
+                                                              "4294967295, the largest seed"),
+    (["exercise", "new", "--out", "{d}/ex", "--seed", "4294967296"], "mutagrad exercise new: error: Invalid value for "
+                                                                     "'--seed': 4294967296 is not in the range "
+                                                                     "0<=x<=4294967295."),
     (["run", "--all", "--memory-mb", "0"], "mutagrad run: error: Invalid value for '--memory-mb': 0 is not in the "
                                            "range x>=256."),
     (["run", "--all", "--seed", "-1"], "mutagrad run: error: Invalid value for '--seed': -1 is not in the range "
-                                       "x>=0."),
+                                       "0<=x<=4294967293."),
     (["run", "--all", "transposed-dw"], "mutagrad run: error: --all runs every entry: give it without ids or "
                                         "--category"),
     (["run", "--all", "--out", "{d}/a_file"], "mutagrad run: error: Invalid value for '--out': Directory "
                                               "'{d}/a_file' is a file."),
-    (["run", "--all", "--out", "{d}/a_file/reports"], "mutagrad: error: {d}/a_file/reports/journal.jsonl: cannot "
-                                                      "write the journal: [Errno 20] Not a directory: "
-                                                      "'{d}/a_file/reports'"),
+    (["run", "--all", "--out", "{d}/a_file/reports"], "mutagrad: error: --out {d}/a_file/reports: cannot use it as "
+                                                      "the output folder: Not a directory"),
     (["run", "--all", "--resume", "--out", "{d}/none"], "mutagrad: error: {d}/none/journal.jsonl: no journal to "
                                                         "resume; run without --resume to start"),
 ]
@@ -167,6 +198,10 @@ def folder(tmp_path):
         path = tmp_path / name
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    (tmp_path / "loop.py").symlink_to(tmp_path / "loop2.py")
+    (tmp_path / "loop2.py").symlink_to(tmp_path / "loop.py")
+    with open(tmp_path / "fifty_megabytes.py", "wb") as big:
+        big.truncate(50 * 2 ** 20)  # sparse: its size alone is refused, before it is read
     return tmp_path
 
 

@@ -2,6 +2,8 @@
 import json
 import textwrap
 
+import pytest
+
 from helpers import invoke, run_main
 
 
@@ -22,6 +24,7 @@ def user_catalog(tmp_path, expect="detected", patch=("dZL = AL - Y", "dZL = Y - 
     return f
 
 
+@pytest.mark.slow
 def test_run_ids_writes_both_reports_and_exits_0(tmp_path):
     out = tmp_path / "reports"
     result = invoke("run", "transposed-dw", "off-by-one-db-output-layer", "--out", str(out), "--jobs", "2")
@@ -38,6 +41,7 @@ def test_run_ids_writes_both_reports_and_exits_0(tmp_path):
     assert "detection rate" in md and "`transposed-dw`" in md and "## Reference runs" in md
 
 
+@pytest.mark.slow
 def test_run_category_runs_only_that_category(tmp_path):
     result = invoke("run", "--category", "shapes", "--out", str(tmp_path), "-q")
     assert result.exit_code == 0, result.output
@@ -45,6 +49,7 @@ def test_run_category_runs_only_that_category(tmp_path):
     assert {m["category"] for m in data["mutants"]} == {"shapes"}
 
 
+@pytest.mark.slow
 def test_a_surviving_gradient_bug_exits_1(tmp_path):
     # claimed a gradient bug, but forward and backward stay consistent: the checker rightly passes it
     catalog = user_catalog(tmp_path, patch=("m = X.shape[1]", "m = X.shape[1]  # same"))
@@ -53,6 +58,7 @@ def test_a_surviving_gradient_bug_exits_1(tmp_path):
     assert "survived: my-bug" in result.output
 
 
+@pytest.mark.slow
 def test_a_flagged_non_bug_is_a_false_alarm_and_exits_1(tmp_path):
     catalog = user_catalog(tmp_path, expect="undetectable")
     result = invoke("run", "--all", "--catalog", str(catalog), "--out", str(tmp_path / "r"), "-j", "1")
@@ -107,9 +113,28 @@ def test_show_prints_title_description_diff_and_hint():
     assert "--- a/mutagrad/mlp.py" in out
     assert "-            dA = dA * D / keep_prob" in out and "+            dA = dA / keep_prob" in out
     assert "live when: keep_prob < 1" in out
-    assert out.rstrip().splitlines()[-1].startswith("hint: ")
+    assert out.rstrip().split("\n\n")[-1].startswith("hint: ")
+
+
+def test_show_wraps_prose_to_the_terminal_without_breaking_words(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    out = invoke("show", "transposed-dw").output
+    prose = [line for line in out.splitlines() if line and line[0] not in "+-@ " and "mlp.py" not in line]
+    assert prose and max(len(line) for line in prose[1:]) < 60  # the title line is the entry's own
+    words = set(" ".join(prose).split())
+    assert "convention," in words and "row-major" in words  # whole words, none broken at the margin
 
 
 def test_show_unknown_id_exits_2(capsys):
     code, _, err = run_main(capsys, "show", "nope")
     assert code == 2 and "unknown mutant id 'nope'" in err
+
+
+@pytest.mark.parametrize("group", [[], ["exercise"]])
+def test_help_lists_whole_command_descriptions(monkeypatch, group):
+    monkeypatch.setenv("COLUMNS", "80")
+    out = invoke(*group, "--help").output
+    commands = out.split("Commands:")[1]
+    assert "..." not in commands
+    assert "report what was caught." in " ".join(commands.split()) or "README.md for the student." in " ".join(
+        commands.split())

@@ -28,7 +28,8 @@ from PIL import Image
 from mutagrad.cli import cli
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package `chromium`)")
+pytestmark = [pytest.mark.slow,  # a campaign and a headless browser
+              pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package `chromium`)")]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--hide-scrollbars", "--force-device-scale-factor=1"]

@@ -16,6 +16,7 @@ from mutagrad.campaign.runner import run_campaign
 from mutagrad.records.campaign import ComponentScore, ConfigRun, Expect, GateResult, MutantResult, Outcome, RunResult
 from mutagrad.records.check import Verdict
 
+pytestmark = pytest.mark.slow  # every test here reads a campaign run for this module
 IDS = ("transposed-dw", "forgotten-dropout-mask", "db-without-keepdims", "dropout-removed-consistently")
 
 
