@@ -35,6 +35,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from .remote import ServerLost
+from .sandbox import hard_limit
+
 DEFAULT_MEMORY_MB = 2048  # per child; a 10 GB allocation becomes a MemoryError, not the OOM killer
 CPU_GRACE = 5  # RLIMIT_CPU = timeout x cores + this: a backstop if the parent dies before it can kill a child
 REAP_POLL = 0.001  # seconds between checks that a child which sent no result has exited
@@ -202,23 +205,20 @@ def _limit(parent: int, libc, timeout, memory_mb) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    if memory_mb is not None:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        soft = memory_mb * 2**20 if hard == resource.RLIM_INFINITY else min(memory_mb * 2**20, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    if memory_mb is not None:  # hard = soft: code in the child cannot lift them
+        hard_limit(resource.RLIMIT_AS, memory_mb * 2**20)
     if timeout is not None:  # CPU time counts every thread (BLAS): never before the wall-clock limit
-        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-        soft = math.ceil(timeout * (os.cpu_count() or 1)) + CPU_GRACE
-        soft = soft if hard == resource.RLIM_INFINITY else min(soft, hard)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+        hard_limit(resource.RLIMIT_CPU, math.ceil(timeout * (os.cpu_count() or 1)) + CPU_GRACE)
 
 
 def _call(fn, args) -> tuple:
     """(status, value, error, exception) of fn(*args), as the child sends it."""
     try:
         value = fn(*args)
+    except ServerLost as exc:  # the server running the code under check hung or crashed
+        return Status(exc.status), None, str(exc), None
     except MemoryError as exc:
-        return Status.CRASHED, None, f"MemoryError: {exc or 'out of memory'}{_where(exc)}", None
+        return Status.CRASHED, None, f"out of memory: MemoryError: {exc or 'over the memory limit'}{_where(exc)}", None
     except SystemExit as exc:
         return Status.CRASHED, None, f"the code called sys.exit({exc.code!r}){_where(exc)}", None
     except BaseException as exc:  # noqa: BLE001 - everything the code raised goes back to the parent
