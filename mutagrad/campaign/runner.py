@@ -4,8 +4,10 @@ The checker never sees a catalog entry. For each mutant the runner builds the pa
 binds one configuration (hidden=, output=, layer sizes) into a protocol.Model, and calls the
 same protocol.check_model everyone gets; only afterwards does it compare the verdict and the
 localization with the entry. `run_mutant` is a pure function of its arguments: each mutant
-(and each reference run) runs in its own forked child (isolate.py) with a time and memory limit,
-so one that hangs or kills its process is recorded as `timeout` or `crashed` and the run goes on.
+runs in its own forked trusted worker (isolate.py), which checks it while the mutant's code runs
+in a sandboxed server process (execution/remote.py) with CPU and memory limits, so one that
+hangs or kills its process is recorded as `timeout` or `crashed` and the run goes on. The
+reference runs are mutagrad's own code and run in the worker.
 Results come back in catalog order whatever the number of jobs; each is journaled as it arrives
 (journal.py), so an interrupted run can be resumed.
 """
@@ -16,13 +18,16 @@ import functools
 import os
 import tempfile
 import time
+import types
 
 from .catalog import BUILTIN, Entry
 from .configs import CONFIGS, REFERENCE_SEEDS, Config
 from ..errors import MutagradError
 from ..execution.isolate import DEFAULT_MEMORY_MB, Isolated, Status, run_each
+from ..execution.remote import RemoteError, Server, wall_backstop
+from ..execution.sandbox import non_dumpable, resolve as resolve_sandbox
 from .journal import Journal, run_identity, task_key
-from .mutate import Hunk, apply_patch, build_module, mutant_filename, mutant_module, reference_source
+from .mutate import Hunk, apply_patch, build_module, mutant_filename, mutant_source, reference_source
 from ..check.protocol import Model, check_model
 from ..records.check import CheckResult
 from ..records.campaign import ComponentScore, ConfigRun, GateResult, MutantResult, Outcome, RunResult
@@ -33,6 +38,8 @@ REFERENCE_NAME = "<reference mutagrad/mlp.py>"
 BACKWARD_SIDE = ("backward", "activation_backward", "update_parameters")
 TIMEOUT_FLOOR = 10.0  # seconds: the default time limit per mutant is never shorter
 TIMEOUT_FACTOR = 20  # default time limit: this many times the gate's reference check, if longer
+WORKER_SLACK = 15.0  # seconds beyond a mutant server's wall-clock backstop before its worker is stopped
+MUTANT_ROLES = {name: (name,) for name in ("forward", "backward", "make_data", "init_parameters")}
 CHECKPOINT_SECONDS = 1.0  # at most this often, `checkpoint` gets the partial result
 # Without the seconds: the default limit is measured, and report.json stays deterministic.
 TIMEOUT_MESSAGE = "no result within the time limit (--timeout): an infinite loop?"
@@ -86,17 +93,30 @@ def summarize(result: CheckResult, config: str, seed: int, expected=(), seconds:
         raised=result.error, seconds=seconds)
 
 
-def run_mutant(entry: Entry, seed: int = 0, configs: tuple[Config, ...] | None = None) -> MutantResult:
-    """Check the mutant of `entry` blind in each configuration its `requires` allows."""
+def run_mutant(entry: Entry, seed: int = 0, configs: tuple[Config, ...] | None = None, *,
+               cpu_seconds: float | None = None, memory_mb: int | None = DEFAULT_MEMORY_MB,
+               sandbox: str = "auto") -> MutantResult:
+    """Check the mutant of `entry` blind in each configuration its `requires` allows.
+
+    The mutant runs in one server process (execution/remote.py) for all its configurations,
+    with `cpu_seconds` and `memory_mb` as its limits; the checker runs here. A server that
+    hangs or crashes raises remote.ServerLost, which run_each records as timeout or crashed.
+    """
     configs = entry.configs() if configs is None else configs
     runs, error = [], None
     try:
-        module = mutant_module(entry)
-        for config in configs:
-            runs.append(check_config(module, config, seed, f"mutant {entry.id}",
-                                     entry.expected_components(config.depth), mutant_filename(entry.id)))
+        with Server(sandbox_choice=sandbox, cpu_seconds=cpu_seconds, memory_mb=memory_mb,
+                    label=f"mutant {entry.id}") as server:
+            try:
+                functions, _ = server.load(mutant_source(entry), mutant_filename(entry.id), MUTANT_ROLES)
+            except RemoteError as exc:
+                raise MutagradError(f"loading the mutant raised {type(exc).__name__}: {exc}") from None
+            module = types.SimpleNamespace(**functions)
+            for config in configs:
+                runs.append(check_config(module, config, seed, f"mutant {entry.id}",
+                                         entry.expected_components(config.depth), mutant_filename(entry.id)))
     except MemoryError:
-        raise  # the process running the mutant crashed (isolate.run_each records it)
+        raise  # the process running the checker crashed (isolate.run_each records it)
     except Exception as exc:  # a broken mutant must not stop the campaign
         error = f"{type(exc).__name__}: {exc}"
     return mutant_result(entry, tuple(runs), error)
@@ -139,9 +159,11 @@ def default_timeout(gate: GateResult) -> float:
     return max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * gate.reference.seconds)
 
 
-def _work(task):
+def _work(task, limits: dict):
+    """In a forked trusted worker: a mutant (its code in a server) or a reference run (trusted)."""
+    non_dumpable()
     kind, payload, seed = task
-    return run_mutant(payload, seed) if kind == "mutant" else run_reference(payload, seed)
+    return run_mutant(payload, seed, **limits) if kind == "mutant" else run_reference(payload, seed)
 
 
 def _expected_work(task) -> int:
@@ -170,16 +192,18 @@ def _settle(task, isolated: Isolated):
 def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: str = BUILTIN,
                  configs: tuple[Config, ...] = CONFIGS, progress=None, timeout: float | None = None,
                  memory_mb: int | None = DEFAULT_MEMORY_MB, journal=None, resume: bool = False,
-                 checkpoint=None) -> RunResult:
+                 checkpoint=None, sandbox: str = "auto") -> RunResult:
     """Gate, then every entry and the reference runs (configs x REFERENCE_SEEDS seeds), each isolated.
 
-    timeout: seconds per mutant (None: default_timeout); memory_mb: each child's memory limit.
+    timeout: CPU seconds per mutant (None: default_timeout), with a wall-clock backstop;
+    memory_mb: the memory limit of each mutant's process; sandbox: "auto", "bwrap" or "none".
     journal: a path to append each result to (journal.jsonl); resume: take the results it
     already holds and run only the rest. `progress(kind, item, done, total)` is called as each
     result arrives; `checkpoint(partial_result)` at the start and then at most every
     CHECKPOINT_SECONDS. Ctrl-C raises CampaignInterrupted carrying the partial result.
     """
     started = time.perf_counter()
+    resolve_sandbox(sandbox)  # bad input before anything runs
     tasks = [("mutant", e, seed) for e in entries]
     tasks += [("reference", c, seed + k) for c in configs for k in range(REFERENCE_SEEDS)]
     keys = [task_key(*t) for t in tasks]
@@ -203,9 +227,11 @@ def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: st
             checkpoint(result())
         last = time.monotonic()
         try:
-            calls = [(_work, (tasks[i],)) for i in todo]
+            limits = {"cpu_seconds": limit, "memory_mb": memory_mb, "sandbox": sandbox}
+            calls = [(_work, (tasks[i], limits)) for i in todo]
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="mutagrad-run-"))  # every child's cwd
-            results = run_each(calls, jobs=jobs, timeout=limit, memory_mb=memory_mb, cwd=folder)
+            results = run_each(calls, jobs=jobs, timeout=wall_backstop(limit) + WORKER_SLACK, memory_mb=memory_mb,
+                               cwd=folder)
             with contextlib.closing(results):  # on any exit, kill the children still running
                 for j, isolated in results:
                     i = todo[j]

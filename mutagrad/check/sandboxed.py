@@ -33,7 +33,7 @@ def load_remote_model(server: Server, path, layers=None, label: str | None = Non
     except RemoteExit as exc:
         raise MutagradError(f"{label}: the file called sys.exit({exc.code}) while loading") from None
     except RemoteError as exc:
-        raise MutagradError(f"{exc.where or Path(path).name}: loading the file raised "
+        raise MutagradError(f"{exc.remote_where or Path(path).name}: loading the file raised "
                             f"{type(exc).__name__}: {exc}") from None
 
     def find(role, required=True):

@@ -53,7 +53,7 @@ class ServerLost(BaseException):
 
 class RemoteError(Exception):
     """An exception the code under check raised; subclasses carry its type's name."""
-    where: str | None = None
+    remote_where: str | None = None
 
 
 class CacheToken:
@@ -145,6 +145,38 @@ class Server:
         except (wire.WireError, TypeError, ValueError) as exc:
             self._malformed(str(exc))
 
+    def entries(self, role: str, X, Y, parameters: dict, kwargs: dict, name: str, steps) -> tuple | None:
+        """(costs, steps taken, cost dtype), each (entries, steps), with parameters[name]'s entries moved
+        one at a time by each step and the RNG states as they are here before each call; None
+        when the server asks for the calls one at a time (an exception, an odd cost)."""
+        if not _is_parameters(parameters) or name not in parameters:
+            return None
+        arrays: list = []
+        hook = functools.partial(self._hook, arrays=arrays)
+        forget: list = []
+        header = {"op": "call", "fn": role, "forget": forget,
+                  "args": [self._data(X, arrays, forget), self._data(Y, arrays, forget),
+                           {"$p": self._parameters(parameters, arrays)}],
+                  "kwargs": wire.encode(dict(kwargs), arrays, hook), "legacy": self._legacy(arrays),
+                  "entries": {"name": name, "steps": [float(h) for h in steps]}}
+        try:
+            reply, out = self._request(header, arrays)
+        except RemoteExit as exc:
+            self.close()
+            raise ServerLost("crashed", str(exc)) from None
+        if reply.get("fallback") is True:
+            return None
+        try:
+            costs, taken = (wire.decode(reply.get(k), out) for k in ("costs", "taken"))
+            dtype = np.dtype(str(reply.get("dtype")))
+        except (wire.WireError, TypeError, ValueError) as exc:
+            self._malformed(str(exc))
+        shape = (int(np.size(parameters[name])), len(steps))
+        if not all(isinstance(a, np.ndarray) and a.shape == shape and a.dtype == np.float64 for a in (costs, taken)) \
+                or dtype.kind not in "fiuc":
+            self._malformed("entry costs of the wrong shape or type")
+        return costs, taken, dtype
+
     def output(self) -> str | None:
         """What the code printed (its first OUTPUT_LIMIT bytes), or None if nothing."""
         with contextlib.suppress(OSError, ValueError):
@@ -216,7 +248,7 @@ class Server:
             return exc
         name = kind if kind.isidentifier() else "Exception"
         exc = type(name, (RemoteError,), {})(message)
-        exc.where = where
+        exc.remote_where = where
         return exc
 
     def _lost(self) -> ServerLost:
@@ -350,6 +382,10 @@ class RemoteFunction:
 
     def __call__(self, *args, **kwargs):
         return self.server.call(self.role, args, kwargs)
+
+    def entry_costs(self, X, Y, parameters: dict, kwargs: dict, name: str, steps):
+        """Many costs in one request (see Server.entries); None: make the calls one at a time."""
+        return self.server.entries(self.role, X, Y, parameters, kwargs, name, steps)
 
     def __repr__(self) -> str:
         return f"<remote function {self.__name__}>"

@@ -70,12 +70,51 @@ class Server:
                 self.legacy = ("MT19937", np.asarray(keys, dtype=np.uint32), int(legacy["pos"]),
                                int(legacy["has_gauss"]), float(legacy["gauss"]))
             np.random.set_state(self.legacy)
+        if "entries" in header:
+            return self.entries(fn, args, kwargs, header["entries"])
         value = fn(*args, **kwargs)
         if header.get("keep_cache") and isinstance(value, tuple) and len(value) == 2:
             token = self._keep(self.caches, value[1])
             value = (value[0], {"$c": token})
         out = []
         return {"value": wire.encode(value, out, _cache_hook)}, out
+
+    def entries(self, fn, args, kwargs, spec):
+        """The cost at every entry of one parameter moved by each step, the RNG reset before each call.
+
+        Anything unusual (an exception, a cost that is not one number) ends the batch with
+        "fallback": mutagrad then makes the same calls one at a time and judges each.
+        """
+        X, Y, base = args
+        name, steps = str(spec["name"]), [float(h) for h in spec["steps"]]
+        generator = kwargs.get("rng")
+        state = generator.bit_generator.state if isinstance(generator, np.random.Generator) else None
+        flat = base[name].reshape(-1)
+        costs = np.empty((flat.size, len(steps)))
+        taken = np.empty((flat.size, len(steps)))
+        dtype = None
+        for i in range(flat.size):
+            theta = flat[i]
+            for k, step in enumerate(steps):
+                flat[i] = theta + step
+                taken[i, k] = flat[i] - theta
+                if self.legacy is not None:
+                    np.random.set_state(self.legacy)
+                if state is not None:
+                    bits = type(generator.bit_generator)()
+                    bits.state = state
+                    kwargs["rng"] = np.random.Generator(bits)
+                try:
+                    value = fn(X, Y, {k2: v.copy() for k2, v in base.items()}, **kwargs)
+                    cost = np.asarray(value[0]) if isinstance(value, tuple) and len(value) == 2 else None
+                except Exception:  # noqa: BLE001 - judged by mutagrad, one call at a time
+                    cost = None
+                if cost is None or cost.size != 1 or cost.dtype.kind not in "fiuc":
+                    return {"fallback": True}, []
+                dtype = dtype or cost.dtype.str
+                costs[i, k] = float(cost.real.reshape(()))
+            flat[i] = theta
+        return {"costs": {"$a": 0}, "taken": {"$a": 1}, "dtype": dtype}, [costs, taken]
 
     def _keep(self, store: dict, value) -> int:
         self.next_token += 1
