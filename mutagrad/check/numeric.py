@@ -83,7 +83,16 @@ def central_differences(cost, parameters: dict, name: str, steps=CONFIRM_STEPS,
     P = parameters[name]
     flat = P.reshape(-1)
     out = [np.full(flat.size, np.nan) for _ in steps]
-    for i in (range(flat.size) if entries is None else entries):
+    at = list(range(flat.size) if entries is None else entries)
+    owner = getattr(cost, "__self__", None)  # protocol.Evaluator.cost: a remote model answers all entries at once
+    table = owner.entry_costs(parameters, name, [s * h for h in steps for s in (1, -1)], at) \
+        if hasattr(owner, "entry_costs") and at else None
+    if table is not None:  # the same arithmetic as the loop below
+        costs, taken = table
+        for k in range(len(steps)):
+            out[k][at] = (costs[:, 2 * k] - costs[:, 2 * k + 1]) / (taken[:, 2 * k] - taken[:, 2 * k + 1])
+        at = []
+    for i in at:
         theta = flat[i]
         for k, h in enumerate(steps):
             flat[i] = theta + h

@@ -166,10 +166,10 @@ class Evaluator:
             self.cost_dtype = cost.dtype
         return float(cost.real.reshape(()))
 
-    def entry_costs(self, parameters, name: str, steps):
-        """(costs, steps taken) of every entry of parameters[name] moved by each step, as `cost` would
-        give them one call at a time, when the model evaluates them in one call (a remote
-        model: execution/remote.py); None otherwise."""
+    def entry_costs(self, parameters, name: str, steps, at=None):
+        """(costs, steps taken) of every entry of parameters[name] (or the flat entries `at`) moved by
+        each step, as `cost` would give them one call at a time, when the model evaluates them in
+        one call (a remote model: execution/remote.py); None otherwise."""
         fn, keywords = self.model.forward, {}
         while isinstance(fn, functools.partial) and not fn.args:
             keywords, fn = {**fn.keywords, **keywords}, fn.func
@@ -180,7 +180,7 @@ class Evaluator:
         if self.accepts_rng:
             kwargs["rng"] = np.random.default_rng(self.mask_seed)
         np.random.seed(self.mask_seed)
-        done = batch(self.X, self.Y, parameters, kwargs, name, steps)
+        done = batch(self.X, self.Y, parameters, kwargs, name, steps, at)
         if done is None:
             return None
         costs, taken, dtype = done

@@ -6,7 +6,7 @@ import textwrap
 
 import click
 
-from .options import CATALOG_HELP, SHOW_WIDTH
+from .options import CATALOG_HELP, SANDBOX, SANDBOX_HELP, SHOW_WIDTH
 
 
 @click.group()
@@ -59,11 +59,15 @@ def exercise_hint(folder):
 
 @exercise.command("grade")
 @click.argument("folder", type=click.Path(file_okay=False))
-def exercise_grade(folder):
+@click.option("--sandbox", type=SANDBOX, default="auto", show_default=True, help=SANDBOX_HELP)
+def exercise_grade(folder, sandbox):
     """Grade FOLDER/model.py: it must pass the check and match the original network. Exit 0 or 1."""
     from ..classroom.grading import grade
+    from ..execution.sandbox import note, resolve
 
-    result = grade(folder)
+    if why := note(resolve(sandbox)):
+        click.echo(f"note: {why}", err=True)
+    result = grade(folder, sandbox=sandbox)
     click.echo(click.style("correct" if result.passed else "wrong", fg="green" if result.passed else "red", bold=True)
                + ": " + result.reasons[0])
     for reason in result.reasons[1:]:

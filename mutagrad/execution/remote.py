@@ -84,6 +84,7 @@ class Server:
         self.sent_parameters: dict[str, np.ndarray] = {}
         self.sent_legacy = None
         self.next_token, self.closed = 0, False
+        self.started = time.monotonic()
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
         argv = [sys.executable, "-I", "-B", "-c", BOOT, SERVER_DIR, str(req_r), str(rep_w)]
@@ -145,9 +146,11 @@ class Server:
         except (wire.WireError, TypeError, ValueError) as exc:
             self._malformed(str(exc))
 
-    def entries(self, role: str, X, Y, parameters: dict, kwargs: dict, name: str, steps) -> tuple | None:
+    def entries(self, role: str, X, Y, parameters: dict, kwargs: dict, name: str, steps,
+                at=None) -> tuple | None:
         """(costs, steps taken, cost dtype), each (entries, steps), with parameters[name]'s entries moved
-        one at a time by each step and the RNG states as they are here before each call; None
+        one at a time by each step (only the flat entries `at`, if given) and the RNG states as
+        they are here before each call; None
         when the server asks for the calls one at a time (an exception, an odd cost)."""
         if not _is_parameters(parameters) or name not in parameters:
             return None
@@ -158,7 +161,8 @@ class Server:
                   "args": [self._data(X, arrays, forget), self._data(Y, arrays, forget),
                            {"$p": self._parameters(parameters, arrays)}],
                   "kwargs": wire.encode(dict(kwargs), arrays, hook), "legacy": self._legacy(arrays),
-                  "entries": {"name": name, "steps": [float(h) for h in steps]}}
+                  "entries": {"name": name, "steps": [float(h) for h in steps],
+                              "at": None if at is None else [int(i) for i in at]}}
         try:
             reply, out = self._request(header, arrays)
         except RemoteExit as exc:
@@ -171,7 +175,7 @@ class Server:
             dtype = np.dtype(str(reply.get("dtype")))
         except (wire.WireError, TypeError, ValueError) as exc:
             self._malformed(str(exc))
-        shape = (int(np.size(parameters[name])), len(steps))
+        shape = (int(np.size(parameters[name])) if at is None else len(at), len(steps))
         if not all(isinstance(a, np.ndarray) and a.shape == shape and a.dtype == np.float64 for a in (costs, taken)) \
                 or dtype.kind not in "fiuc":
             self._malformed("entry costs of the wrong shape or type")
@@ -255,6 +259,9 @@ class Server:
         """The pipe closed: why the process ended, from its exit status and the CPU time it used."""
         status, used = self._wait(EXIT_WAIT)
         self.close()
+        # Under bwrap the exit status carries no CPU time: a single-threaded process used at most its
+        # lifetime, so one killed after living past its CPU limit may have used it up.
+        used = max(used, time.monotonic() - self.started) if self.kind is sandbox.Kind.BWRAP else used
         limit = self.cpu_seconds
         sig = _signal_of(status, self.kind)
         if limit is not None and (sig in (signal.SIGXCPU, signal.SIGKILL) and used >= int(np.ceil(limit)) - CPU_MARGIN
@@ -383,9 +390,9 @@ class RemoteFunction:
     def __call__(self, *args, **kwargs):
         return self.server.call(self.role, args, kwargs)
 
-    def entry_costs(self, X, Y, parameters: dict, kwargs: dict, name: str, steps):
+    def entry_costs(self, X, Y, parameters: dict, kwargs: dict, name: str, steps, at=None):
         """Many costs in one request (see Server.entries); None: make the calls one at a time."""
-        return self.server.entries(self.role, X, Y, parameters, kwargs, name, steps)
+        return self.server.entries(self.role, X, Y, parameters, kwargs, name, steps, at)
 
     def __repr__(self) -> str:
         return f"<remote function {self.__name__}>"

@@ -90,14 +90,15 @@ class Server:
         generator = kwargs.get("rng")
         state = generator.bit_generator.state if isinstance(generator, np.random.Generator) else None
         flat = base[name].reshape(-1)
-        costs = np.empty((flat.size, len(steps)))
-        taken = np.empty((flat.size, len(steps)))
+        at = range(flat.size) if spec.get("at") is None else [int(i) for i in spec["at"]]
+        costs = np.empty((len(at), len(steps)))
+        taken = np.empty((len(at), len(steps)))
         dtype = None
-        for i in range(flat.size):
+        for row, i in enumerate(at):
             theta = flat[i]
             for k, step in enumerate(steps):
                 flat[i] = theta + step
-                taken[i, k] = flat[i] - theta
+                taken[row, k] = flat[i] - theta
                 if self.legacy is not None:
                     np.random.set_state(self.legacy)
                 if state is not None:
@@ -112,7 +113,7 @@ class Server:
                 if cost is None or cost.size != 1 or cost.dtype.kind not in "fiuc":
                     return {"fallback": True}, []
                 dtype = dtype or cost.dtype.str
-                costs[i, k] = float(cost.real.reshape(()))
+                costs[row, k] = float(cost.real.reshape(()))
             flat[i] = theta
         return {"costs": {"$a": 0}, "taken": {"$a": 1}, "dtype": dtype}, [costs, taken]
 
