@@ -162,7 +162,9 @@ class Server:
                            {"$p": self._parameters(parameters, arrays)}],
                   "kwargs": wire.encode(dict(kwargs), arrays, hook), "legacy": self._legacy(arrays),
                   "entries": {"name": name, "steps": [float(h) for h in steps],
-                              "at": None if at is None else [int(i) for i in at]}}
+                              "at": None if at is None or isinstance(at, np.ndarray) else [int(i) for i in at]}}
+        if isinstance(at, np.ndarray):  # a direction: the component at theta + h d for each step h
+            header["entries"]["direction"] = wire.encode(np.asarray(at, dtype=float), arrays)
         try:
             reply, out = self._request(header, arrays)
         except RemoteExit as exc:
@@ -175,7 +177,8 @@ class Server:
             dtype = np.dtype(str(reply.get("dtype")))
         except (wire.WireError, TypeError, ValueError) as exc:
             self._malformed(str(exc))
-        shape = (int(np.size(parameters[name])) if at is None else len(at), len(steps))
+        shape = (1 if isinstance(at, np.ndarray) else int(np.size(parameters[name])) if at is None else len(at),
+                 len(steps))
         if not all(isinstance(a, np.ndarray) and a.shape == shape and a.dtype == np.float64 for a in (costs, taken)) \
                 or dtype.kind not in "fiuc":
             self._malformed("entry costs of the wrong shape or type")

@@ -89,6 +89,16 @@ class Server:
         name, steps = str(spec["name"]), [float(h) for h in spec["steps"]]
         generator = kwargs.get("rng")
         state = generator.bit_generator.state if isinstance(generator, np.random.Generator) else None
+        if "direction" in spec:  # theta + h d for each step h, as taylor.remainders moves a component
+            theta, d = base[name].copy(), self._array(spec["direction"])
+            costs = np.empty((1, len(steps)))
+            for k, h in enumerate(steps):
+                base[name][...] = theta + h * d
+                cost = self._one_cost(fn, X, Y, base, kwargs, generator, state)
+                if cost is None:
+                    return {"fallback": True}, []
+                costs[0, k] = float(cost.real.reshape(()))
+            return {"costs": {"$a": 0}, "taken": {"$a": 0}, "dtype": "<f8"}, [costs]
         flat = base[name].reshape(-1)
         at = range(flat.size) if spec.get("at") is None else [int(i) for i in spec["at"]]
         costs = np.empty((len(at), len(steps)))
@@ -99,23 +109,28 @@ class Server:
             for k, step in enumerate(steps):
                 flat[i] = theta + step
                 taken[row, k] = flat[i] - theta
-                if self.legacy is not None:
-                    np.random.set_state(self.legacy)
-                if state is not None:
-                    bits = type(generator.bit_generator)()
-                    bits.state = state
-                    kwargs["rng"] = np.random.Generator(bits)
-                try:
-                    value = fn(X, Y, {k2: v.copy() for k2, v in base.items()}, **kwargs)
-                    cost = np.asarray(value[0]) if isinstance(value, tuple) and len(value) == 2 else None
-                except Exception:  # noqa: BLE001 - judged by mutagrad, one call at a time
-                    cost = None
-                if cost is None or cost.size != 1 or cost.dtype.kind not in "fiuc":
+                cost = self._one_cost(fn, X, Y, base, kwargs, generator, state)
+                if cost is None:
                     return {"fallback": True}, []
                 dtype = dtype or cost.dtype.str
                 costs[row, k] = float(cost.real.reshape(()))
             flat[i] = theta
         return {"costs": {"$a": 0}, "taken": {"$a": 1}, "dtype": dtype}, [costs, taken]
+
+    def _one_cost(self, fn, X, Y, parameters, kwargs, generator, state):
+        """The cost at `parameters` with the RNGs reset as for the first call; None if anything is unusual."""
+        if self.legacy is not None:
+            np.random.set_state(self.legacy)
+        if state is not None:
+            bits = type(generator.bit_generator)()
+            bits.state = state
+            kwargs["rng"] = np.random.Generator(bits)
+        try:
+            value = fn(X, Y, {k: v.copy() for k, v in parameters.items()}, **kwargs)
+            cost = np.asarray(value[0]) if isinstance(value, tuple) and len(value) == 2 else None
+        except Exception:  # noqa: BLE001 - judged by mutagrad, one call at a time
+            return None
+        return cost if cost is not None and cost.size == 1 and cost.dtype.kind in "fiuc" else None
 
     def _keep(self, store: dict, value) -> int:
         self.next_token += 1
