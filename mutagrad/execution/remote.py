@@ -247,7 +247,8 @@ class Server:
         if error.get("memory") is True:
             self.close()
             limit = f"its {self.memory_mb} MB memory limit (--memory-mb)" if self.memory_mb else "the memory available"
-            return ServerLost("crashed", f"out of memory: the code needed more than {limit}{suffix}")
+            detail = f": MemoryError: {message}" if message else ""
+            return ServerLost("crashed", f"out of memory: the code needed more than {limit}{detail}{suffix}")
         if error.get("exit") is True:
             code = error.get("code")
             exc = RemoteExit(f"the code called sys.exit({code!r}){suffix}")
@@ -274,7 +275,7 @@ class Server:
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
             why = " (out of memory?)" if sig == signal.SIGKILL else ""
             return ServerLost("crashed", f"the process was killed by {name}{why}")
-        return ServerLost("crashed", f"the process exited with code {status} without a reply (os._exit?)")
+        return ServerLost("crashed", f"the process exited with code {status} without a result (os._exit?)")
 
     def _malformed(self, why: str):
         self.close()
