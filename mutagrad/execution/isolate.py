@@ -1,15 +1,20 @@
-"""Running code mutagrad did not write (mutants, users' model files) in forked child processes.
+"""Forked worker processes, one per call: the trusted side of a check, a campaign task or a grade.
 
 Each call runs in its own child, forked from the caller (numpy stays imported, so a child costs
-a couple of milliseconds), with a wall-clock timeout, an address-space limit, its working
-directory set to a fresh temporary folder and stdin closed. The child sends its return value
-back pickled through a pipe; whatever happens in it, the caller gets one `Isolated` record:
+a couple of milliseconds), with a wall-clock timeout, an address-space limit (hard = soft), its
+working directory set to a fresh temporary folder and stdin closed. The children run mutagrad's
+own code; code mutagrad did not write runs in a server process (remote.py) that a child starts,
+which sends back data only. The child sends its return value back pickled through a pipe
+(it never ran untrusted code); whatever happens in it, the caller gets one `Isolated` record:
 
   ok       fn returned; `value` is what it returned
   raised   fn raised an exception; `error` is "Type: message (file:line)", `exception` the object
   timeout  no result within `timeout` seconds; the child was killed
   crashed  the child ended without a result: os._exit, a signal, sys.exit, or a MemoryError
            (an allocation over the memory limit)
+
+A remote.ServerLost raised in the child (its server used up its CPU time, crashed or ran out
+of memory) becomes `timeout` or `crashed` with the server's message.
 
 A child ignores Ctrl-C: the caller stops, and kills every child it started before it returns.
 """

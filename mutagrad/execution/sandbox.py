@@ -109,9 +109,9 @@ def _bwrap_args(folder: Path) -> list[str]:
             args += ["--ro-bind", path, path]
     for path in ETC:
         args += ["--ro-bind-try", path, path]
-    for path in _python_folders():
-        args += ["--ro-bind", path, path]
     args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(folder), INSIDE]
+    for path in _python_folders():  # after the private folder: a venv under /tmp stays visible
+        args += ["--ro-bind", path, path]
     for key, value in environment().items():
         args += ["--setenv", key, value]
     return args
