@@ -33,6 +33,8 @@ def load_remote_model(server: Server, path, layers=None, label: str | None = Non
     except RemoteExit as exc:
         raise MutagradError(f"{label}: the file called sys.exit({exc.code}) while loading") from None
     except RemoteError as exc:
+        if exc.lookup:
+            raise ProtocolError(f"{label}: looking up {exc.lookup} raised {type(exc).__name__}: {exc}") from None
         raise MutagradError(f"{exc.remote_where or Path(path).name}: loading the file raised "
                             f"{type(exc).__name__}: {exc}") from None
 
@@ -76,8 +78,10 @@ def check_file_sandboxed(path, *, layers=None, timeout: float | None = DEFAULT_C
             raise done.exception
         raise MutagradError(f"{label}: the check stopped: {done.error}")
     if done.status is Status.TIMEOUT:
-        limit = f"{timeout:g} s of CPU time" if timeout is not None else "the time limit"
-        raise IsolationError(f"{label}: no result within {limit} (--timeout): an infinite loop? ({done.error})",
+        if timeout is not None and "wall-clock" not in (done.error or ""):
+            raise IsolationError(f"{label}: no result within {timeout:g} s of CPU time (--timeout): an infinite loop?",
+                                 Status.TIMEOUT)
+        raise IsolationError(f"{label}: no result: {done.error} (--timeout): is it waiting for something?",
                              Status.TIMEOUT)
     raise IsolationError(f"{label}: the check crashed: {done.error}", Status.CRASHED)
 

@@ -54,6 +54,7 @@ class ServerLost(BaseException):
 class RemoteError(Exception):
     """An exception the code under check raised; subclasses carry its type's name."""
     remote_where: str | None = None
+    lookup: str | None = None  # the name whose lookup (a module-level __getattr__) raised
 
 
 class CacheToken:
@@ -257,6 +258,7 @@ class Server:
         name = kind if kind.isidentifier() else "Exception"
         exc = type(name, (RemoteError,), {})(message)
         exc.remote_where = where
+        exc.lookup = error.get("lookup") if isinstance(error.get("lookup"), str) else None
         return exc
 
     def _lost(self) -> ServerLost:

@@ -46,15 +46,16 @@ class Server:
         found, constants = {}, {}
         for role, names in header["roles"].items():
             for name in names:
-                fn = module.get(name)
+                fn = _look_up(module, name)
                 if fn is not None:
                     found[role] = {"name": name, "callable": callable(fn), "params": _parameters(fn)}
                     if callable(fn):
                         self.functions[role] = fn
                     break
         for name in header.get("constants", ()):
-            if name in module:
-                constants[name] = _plain(module[name])
+            value = _look_up(module, name)
+            if value is not None:
+                constants[name] = _plain(value)
         return {"functions": found, "constants": constants}, []
 
     def call(self, header, arrays):
@@ -173,6 +174,29 @@ class Server:
         return wire.decode(tree, self._arrays)
 
 
+class LookupFailed(Exception):
+    """A module-level __getattr__ raised while a name was looked up."""
+
+    def __init__(self, name, exc):
+        super().__init__(str(exc))
+        self.name, self.original = name, exc
+
+
+def _look_up(namespace: dict, name: str):
+    """namespace[name], or what a module-level __getattr__ gives (None if it raises AttributeError)."""
+    if name in namespace:
+        return namespace[name]
+    hook = namespace.get("__getattr__")
+    if not callable(hook):
+        return None
+    try:
+        return hook(name)
+    except AttributeError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - reported as the file's error
+        raise LookupFailed(name, exc) from exc
+
+
 def _cache_hook(value):
     return value if isinstance(value, dict) and set(value) == {"$c"} else None
 
@@ -206,6 +230,8 @@ def _parameters(fn):
 
 
 def _error(exc: BaseException, filename) -> dict:
+    if isinstance(exc, LookupFailed):
+        return dict(_error(exc.original, filename), lookup=exc.name)
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if f.filename == filename] or [f for f in frames if f.filename != __file__]
     where = f"{os.path.basename(mine[-1].filename)}:{mine[-1].lineno}" if mine else None
