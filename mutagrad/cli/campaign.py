@@ -56,7 +56,7 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
     cat = load_catalog(catalog)
     entries = cat.select(ids, categories)
     from ..execution.sandbox import note, resolve
-    if (why := note(resolve(sandbox))) and not quiet:
+    if why := note(resolve(sandbox)):
         click.echo(f"note: {why}", err=True)
     out = Path(out)
 
