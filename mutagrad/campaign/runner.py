@@ -4,8 +4,10 @@ The checker never sees a catalog entry. For each mutant the runner builds the pa
 binds one configuration (hidden=, output=, layer sizes) into a protocol.Model, and calls the
 same protocol.check_model everyone gets; only afterwards does it compare the verdict and the
 localization with the entry. `run_mutant` is a pure function of its arguments: each mutant
-(and each reference run) runs in its own forked child (isolate.py) with a time and memory limit,
-so one that hangs or kills its process is recorded as `timeout` or `crashed` and the run goes on.
+runs in its own forked trusted worker (isolate.py), which checks it while the mutant's code runs
+in a sandboxed server process (execution/remote.py) with CPU and memory limits, so one that
+hangs or kills its process is recorded as `timeout` or `crashed` and the run goes on. The
+reference runs are mutagrad's own code and run in the worker.
 Results come back in catalog order whatever the number of jobs; each is journaled as it arrives
 (journal.py), so an interrupted run can be resumed.
 """
@@ -16,14 +18,17 @@ import functools
 import os
 import tempfile
 import time
+import types
 
 from .catalog import BUILTIN, Entry
 from .checkers import MUTAGRAD, Checker, accept, call_checker
 from .configs import CONFIGS, REFERENCE_SEEDS, Config
 from ..errors import MutagradError
 from ..execution.isolate import DEFAULT_MEMORY_MB, Isolated, Status, run_each, run_isolated
+from ..execution.remote import RemoteError, Server, wall_backstop
+from ..execution.sandbox import non_dumpable, resolve as resolve_sandbox
 from .journal import Journal, run_identity, task_key
-from .mutate import Hunk, apply_patch, build_module, mutant_filename, mutant_module, reference_source
+from .mutate import Hunk, apply_patch, build_module, mutant_filename, mutant_source, reference_source
 from ..check.protocol import Model, check_model, validate_options
 from ..records.check import CheckResult
 from ..records.campaign import ComponentScore, ConfigRun, GateResult, MutantResult, Outcome, RunResult
@@ -35,6 +40,8 @@ REFERENCE_NAME = "<reference mutagrad/mlp.py>"
 BACKWARD_SIDE = ("backward", "activation_backward", "update_parameters")
 TIMEOUT_FLOOR = 10.0  # seconds: the default time limit per mutant is never shorter
 TIMEOUT_FACTOR = 20  # default time limit: this many times the gate's reference check, if longer
+WORKER_SLACK = 15.0  # seconds beyond a mutant server's wall-clock backstop before its worker is stopped
+MUTANT_ROLES = {name: (name,) for name in ("forward", "backward", "make_data", "init_parameters")}
 CHECKPOINT_SECONDS = 1.0  # at most this often, `checkpoint` gets the partial result
 # ... and only after CHECKPOINT_RATIO times as long as the last checkpoint took: partial reports
 # of a long campaign grow with it, and paced this way they cost at most 1/CHECKPOINT_RATIO of
@@ -97,19 +104,31 @@ def summarize(result: CheckResult, config: str, seed: int, expected=(), seconds:
         raised=result.error, seconds=seconds)
 
 
-def run_mutant(entry: Entry, seed: int = 0, configs: tuple[Config, ...] | None = None,
-               checker: Checker = MUTAGRAD, mode: str = "auto") -> MutantResult:
-    """Check the mutant of `entry` blind in each configuration its `requires` allows (mode: the checker's)."""
+def run_mutant(entry: Entry, seed: int = 0, configs: tuple[Config, ...] | None = None, *,
+               checker: Checker = MUTAGRAD, mode: str = "auto", cpu_seconds: float | None = None,
+               memory_mb: int | None = DEFAULT_MEMORY_MB, sandbox: str = "auto") -> MutantResult:
+    """Check the mutant of `entry` blind in each configuration its `requires` allows (mode: the checker's).
+
+    The mutant runs in one server process (execution/remote.py) for all its configurations,
+    with `cpu_seconds` and `memory_mb` as its limits; the checker runs here. A server that
+    hangs or crashes raises remote.ServerLost, which run_each records as timeout or crashed.
+    """
     configs = entry.configs() if configs is None else configs
     runs, error = [], None
     try:
-        module = mutant_module(entry)
-        for config in configs:
-            runs.append(check_config(module, config, seed, f"mutant {entry.id}",
-                                     entry.expected_components(config.depth), mutant_filename(entry.id), checker,
-                                     mode))
+        with Server(sandbox_choice=sandbox, cpu_seconds=cpu_seconds, memory_mb=memory_mb,
+                    label=f"mutant {entry.id}") as server:
+            try:
+                functions, _ = server.load(mutant_source(entry), mutant_filename(entry.id), MUTANT_ROLES)
+            except RemoteError as exc:
+                raise MutagradError(f"loading the mutant raised {type(exc).__name__}: {exc}") from None
+            module = types.SimpleNamespace(**functions)
+            for config in configs:
+                runs.append(check_config(module, config, seed, f"mutant {entry.id}",
+                                         entry.expected_components(config.depth), mutant_filename(entry.id),
+                                         checker, mode))
     except MemoryError:
-        raise  # the process running the mutant crashed (isolate.run_each records it)
+        raise  # the process running the checker crashed (isolate.run_each records it)
     except Exception as exc:  # a broken mutant must not stop the campaign
         error = f"{type(exc).__name__}: {exc}"
     return mutant_result(entry, tuple(runs), error)
@@ -169,10 +188,14 @@ def default_timeout(gate: GateResult) -> float:
     return max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * gate.reference.seconds)
 
 
-def _work(task, mode: str = "auto"):
+def _work(task, limits: dict):
+    """In a forked trusted worker: a mutant (its code in a server) or a reference run (trusted)."""
+    non_dumpable()
     kind, payload, seed, checker = task
+    mode = limits["mode"]
     if kind == "mutant":
-        return run_mutant(payload, seed, checker=checker, mode=mode)
+        return run_mutant(payload, seed, checker=checker, mode=mode, cpu_seconds=limits["cpu_seconds"],
+                          memory_mb=limits["memory_mb"], sandbox=limits["sandbox"])
     return run_reference(payload, seed, checker, mode)
 
 
@@ -211,10 +234,11 @@ def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: st
                  configs: tuple[Config, ...] = CONFIGS, progress=None, timeout: float | None = None,
                  memory_mb: int | None = DEFAULT_MEMORY_MB, journal=None, resume: bool = False,
                  checkpoint=None, checker: Checker = MUTAGRAD, mode: str = "auto",
-                 scheduler: str | None = None) -> RunResult:
+                 scheduler: str | None = None, sandbox: str = "auto") -> RunResult:
     """Gate, then every entry and the reference runs (configs x REFERENCE_SEEDS seeds), each isolated.
 
-    timeout: seconds per mutant (None: default_timeout); memory_mb: each child's memory limit.
+    timeout: CPU seconds per mutant (None: default_timeout), with a wall-clock backstop;
+    memory_mb: the memory limit of each mutant's process; sandbox: "auto", "bwrap" or "none".
     journal: a path to append each result to (journal.jsonl); resume: take the results it
     already holds and run only the rest. `progress(kind, item, done, total)` is called as each
     result arrives; `checkpoint(partial_result)` at the start and then at most every
@@ -225,7 +249,7 @@ def run_campaign(entries, *, seed: int = 0, jobs: int | None = None, catalog: st
     """
     return _campaign(entries, (checker,), lambda results: results[0], seed=seed, jobs=jobs, catalog=catalog,
                      configs=configs, progress=progress, timeout=timeout, memory_mb=memory_mb, journal=journal,
-                     resume=resume, checkpoint=checkpoint, mode=mode, scheduler=scheduler)
+                     resume=resume, checkpoint=checkpoint, mode=mode, scheduler=scheduler, sandbox=sandbox)
 
 
 def run_comparison(entries, checkers: tuple[Checker, ...], **options) -> Comparison:
@@ -240,9 +264,10 @@ def run_comparison(entries, checkers: tuple[Checker, ...], **options) -> Compari
 def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = None, catalog: str = BUILTIN,
               configs: tuple[Config, ...] = CONFIGS, progress=None, timeout: float | None = None,
               memory_mb: int | None = DEFAULT_MEMORY_MB, journal=None, resume: bool = False, checkpoint=None,
-              mode: str = "auto", scheduler: str | None = None):
+              mode: str = "auto", scheduler: str | None = None, sandbox: str = "auto"):
     validate_options("central", mode)
     started = time.perf_counter()
+    resolve_sandbox(sandbox)  # bad input before anything runs
     tasks = []
     for checker in checkers:
         tasks += [("mutant", e, seed, checker) for e in entries]
@@ -277,13 +302,15 @@ def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = N
             checkpoint(result())
             last, pause = _paced(last)
         try:
-            calls = [(_work, (tasks[i], mode)) for i in todo]
+            limits = {"cpu_seconds": limit, "memory_mb": memory_mb, "sandbox": sandbox, "mode": mode}
+            calls = [(_work, (tasks[i], limits)) for i in todo]
+            backstop = wall_backstop(limit) + WORKER_SLACK  # the worker's wall clock: past its server's backstop
             if scheduler is None:
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="mutagrad-run-"))  # every child's cwd
-                results = run_each(calls, jobs=jobs, timeout=limit, memory_mb=memory_mb, cwd=folder)
+                results = run_each(calls, jobs=jobs, timeout=backstop, memory_mb=memory_mb, cwd=folder)
             else:  # each worker runs the same isolated call in a child of its own (fresh cwd)
                 from ..execution.dask_executor import run_each_dask
-                results = run_each_dask(calls, scheduler=scheduler, timeout=limit, memory_mb=memory_mb)
+                results = run_each_dask(calls, scheduler=scheduler, timeout=backstop, memory_mb=memory_mb)
             with contextlib.closing(results):  # on any exit, kill the children still running
                 for j, isolated in results:
                     i = todo[j]

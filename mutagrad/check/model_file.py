@@ -5,22 +5,20 @@ backward(X, Y, cache[, lambd][, keep_prob]) -> grads (or the course's forward_pr
 backward_propagation_n), LAYER_DIMS = [n_x, n_1, ..., n_y], and optionally make_data(seed)
 and init_parameters(seed).
 
-A model file is code: `mutagrad check` loads and checks it only in a child process
-(check_file_isolated), with a time and memory limit and a temporary working folder.
+A model file is code: `mutagrad check` runs it only in a sandboxed server process
+(check_file_isolated, check/sandboxed.py) and computes the verdict elsewhere.
 """
 from __future__ import annotations
 
 import importlib.util
 import itertools
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import MutagradError, ProtocolError
-from ..execution.isolate import DEFAULT_MEMORY_MB, Status, run_isolated
-from .protocol import Model, check_model, validate_signatures, where_in_user_code
+from ..execution.isolate import DEFAULT_MEMORY_MB, Status
+from .protocol import Model, validate_signatures, where_in_user_code
 
 FORWARD_NAMES = ("forward", "forward_propagation_n")
 BACKWARD_NAMES = ("backward", "backward_propagation_n")
@@ -31,11 +29,8 @@ DEFAULT_CHECK_TIMEOUT = 120.0  # seconds; the largest benchmark network (784-256
 _counter = itertools.count()
 
 
-def load_module(path, label: str | None = None):
-    """Execute a Python file as a fresh module; its errors become one-line MutagradErrors.
-
-    label: how messages name the file (default: `path` as given).
-    """
+def read_source(path, label: str | None = None) -> tuple[str, object]:
+    """(source, code object) of a Python file, compiled but not run; errors are one-line MutagradErrors."""
     path = Path(path)
     label = label or str(path)
     try:
@@ -61,6 +56,17 @@ def load_module(path, label: str | None = None):
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes; nesting too deep to compile
         why = str(exc) or ("out of memory (--memory-mb)" if isinstance(exc, MemoryError) else "")
         raise MutagradError(f"{label}: cannot compile it: {type(exc).__name__}: {why}") from exc
+    return source, code
+
+
+def load_module(path, label: str | None = None):
+    """Execute a Python file as a fresh module in this process; its errors become one-line MutagradErrors.
+
+    label: how messages name the file (default: `path` as given).
+    """
+    path = Path(path)
+    label = label or str(path)
+    _, code = read_source(path, label)
     name = f"mutagrad_model_{next(_counter)}"
     spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
     module = importlib.util.module_from_spec(spec)
@@ -172,39 +178,21 @@ class IsolationError(MutagradError):
 
 
 def check_file_isolated(path, *, layers=None, timeout: float | None = DEFAULT_CHECK_TIMEOUT,
-                        memory_mb: int | None = DEFAULT_MEMORY_MB, **options):
-    """Load and check a model file in a child process; only the CheckResult comes back.
-
-    The child's working folder is a fresh temporary one. Raises the child's MutagradError as
-    is (a missing function, a NaN cost, ...), and IsolationError when it hangs or crashes.
+                        memory_mb: int | None = DEFAULT_MEMORY_MB, sandbox: str = "auto", **options):
+    """Check a model file whose code runs only in a sandboxed server process; see check/sandboxed.py.
 
     Args:
         path: the model file; messages name it as given.
         layers: layer sizes instead of the file's LAYER_DIMS.
-        timeout: wall-clock seconds for loading and checking (None: no limit).
-        memory_mb: the child's address-space limit (None: no limit).
+        timeout: CPU seconds for the model file's process (None: no limit); a wall-clock
+            backstop (execution.remote.wall_backstop) stops a process that sleeps.
+        memory_mb: that process's address-space limit (None: no limit).
+        sandbox: "auto" (bubblewrap when it works here), "bwrap" or "none".
         **options: protocol.check_model's options (seed, lambd, keep_prob, method, mode).
 
     Returns:
-        The CheckResult, as check_model returns it.
+        The CheckResult, with the file's printed output and the sandbox used.
     """
-    label = str(path)
-    with tempfile.TemporaryDirectory(prefix="mutagrad-check-") as folder:
-        done = run_isolated(_load_and_check, os.path.abspath(path), label, layers, options,
-                            timeout=timeout, memory_mb=memory_mb, cwd=folder)
-    if done.ok:
-        return done.value
-    if done.status is Status.RAISED:
-        if isinstance(done.exception, MutagradError):
-            raise done.exception
-        raise MutagradError(f"{label}: the check stopped: {done.error}")
-    if done.status is Status.TIMEOUT:
-        raise IsolationError(f"{label}: no result within {timeout:g} s (--timeout): an infinite loop?",
-                             Status.TIMEOUT)
-    raise IsolationError(f"{label}: the check crashed: {done.error}", Status.CRASHED)
-
-
-def _load_and_check(path: str, label: str, layers, options: dict):
-    """In the child: load the file and check it."""
-    model = load_model(path, layers=layers, label=label)
-    return check_model(model, config={"file": label, "layer_dims": list(model.layer_dims)}, **options)
+    from .sandboxed import check_file_sandboxed
+    return check_file_sandboxed(path, layers=layers, timeout=timeout, memory_mb=memory_mb, sandbox=sandbox,
+                                **options)

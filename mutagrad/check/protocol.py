@@ -14,6 +14,7 @@ and localizes a failure to the first failing component in backprop order.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import traceback
 from dataclasses import dataclass
@@ -91,6 +92,9 @@ def validate_signatures(model: Model) -> None:
 
 def where_in_user_code(exc: BaseException, source: str | None) -> str | None:
     """'file:line' of the deepest frame in the code under check."""
+    remote = getattr(exc, "remote_where", None)  # raised in another process (execution/remote.py)
+    if isinstance(remote, str):
+        return remote
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if source and Path(f.filename).resolve() == Path(source).resolve()]
     if not mine:
@@ -161,6 +165,29 @@ class Evaluator:
         if self.cost_dtype is None:
             self.cost_dtype = cost.dtype
         return float(cost.real.reshape(()))
+
+    def entry_costs(self, parameters, name: str, steps, at=None):
+        """(costs, steps taken) of every entry of parameters[name] (or the flat entries `at`) moved by
+        each step, as `cost` would give them one call at a time, when the model evaluates them in
+        one call (a remote model: execution/remote.py); None otherwise."""
+        fn, keywords = self.model.forward, {}
+        while isinstance(fn, functools.partial) and not fn.args:
+            keywords, fn = {**fn.keywords, **keywords}, fn.func
+        batch = getattr(fn, "entry_costs", None)
+        if batch is None or isinstance(fn, functools.partial):
+            return None
+        kwargs = {**keywords, **self.kwargs}
+        if self.accepts_rng:
+            kwargs["rng"] = np.random.default_rng(self.mask_seed)
+        np.random.seed(self.mask_seed)
+        done = batch(self.X, self.Y, parameters, kwargs, name, steps, at)
+        if done is None:
+            return None
+        costs, taken, dtype = done
+        self.calls += costs.size
+        if self.cost_dtype is None:
+            self.cost_dtype = dtype
+        return costs, taken
 
     def backward(self, parameters) -> dict:
         _, cache = self.forward(parameters)

@@ -3,7 +3,7 @@
 A "fix" that bends the cost to fit a wrong backward passes the check but not the comparison:
 at every probe of the checker (initial, moved, lambd > 0, keep_prob < 1 with the dropout
 masks pinned), the student's cost and gradients must equal the unpatched reference's, in
-the exercise's configuration, to GRADE_RTOL. The student's code runs in a child process.
+the exercise's configuration, to GRADE_RTOL. The student's code runs in a sandboxed process.
 """
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ import numpy as np
 from ..campaign.configs import Config
 from ..errors import MutagradError, UserCodeError
 from .exercise import CHECK_SEED, Exercise, load, model_of, network_source
-from ..execution.isolate import run_isolated
+from ..execution.isolate import DEFAULT_MEMORY_MB, run_isolated
+from ..execution.remote import Server, wall_backstop
+from ..execution.sandbox import non_dumpable, resolve as resolve_sandbox
 from ..campaign.mutate import build_module
 from ..check.protocol import Evaluator, Model, check_model, moved_point, own_parameters, probes_for
 from ..records.check import Verdict
 
-GRADE_TIMEOUT = 60  # seconds for grading one model.py (the check itself takes well under one)
+GRADE_TIMEOUT = 60  # CPU seconds for model.py's process (the check itself takes well under one)
+WORKER_SLACK = 15.0  # seconds beyond the server's wall-clock backstop before the grading worker is stopped
 GRADE_RTOL = 1e-10  # a real fix agrees with the reference to round-off (~1e-15); a bent one by far more
 
 
@@ -86,18 +89,23 @@ def compare(model: Model, config: Config, seed: int = CHECK_SEED) -> list[str]:
     return problems
 
 
-def grade(folder, exercise: Exercise | None = None) -> Grade:
+def grade(folder, exercise: Exercise | None = None, *, sandbox: str = "auto",
+          memory_mb: int | None = DEFAULT_MEMORY_MB) -> Grade:
     """A student's model.py: it must pass the gradient check and match the reference network.
 
-    The student's code runs in a child process (isolate.py): a crash, an endless loop or a
-    huge allocation in model.py fails the grade instead of taking mutagrad down.
+    The grade is computed in a forked trusted worker that loads the reference first and never
+    runs model.py: model.py runs in a sandboxed server process (execution/remote.py, under
+    bubblewrap when available: no view of the exercise folder) with GRADE_TIMEOUT CPU seconds
+    and `memory_mb`; a crash, an endless loop or a huge allocation there fails the grade.
     `exercise` is the instructor's (answer_key.py); None takes the folder's own: a self-check.
     """
     ex = load(folder) if exercise is None else exercise
     path = (Path(folder) / "model.py").resolve()
     if not path.is_file():
         raise MutagradError(f"{folder}: no model.py here")
-    done = run_isolated(_grade_in_process, path, ex, timeout=GRADE_TIMEOUT)
+    resolve_sandbox(sandbox)  # a bad choice or a missing bwrap is bad input, said here
+    done = run_isolated(_grade_in_process, path, ex, sandbox, memory_mb,
+                        timeout=wall_backstop(GRADE_TIMEOUT) + WORKER_SLACK, memory_mb=memory_mb)
     if done.ok:
         return done.value
     if isinstance(done.exception, MutagradError):  # model.py does not load: bad input, as for `check`
@@ -105,11 +113,17 @@ def grade(folder, exercise: Exercise | None = None) -> Grade:
     return Grade(False, (f"model.py could not be graded: {done.error}",))
 
 
-def _grade_in_process(path: Path, ex: Exercise) -> Grade:
-    from ..check.model_file import load_model
+def _grade_in_process(path: Path, ex: Exercise, sandbox: str, memory_mb) -> Grade:
+    from ..check.sandboxed import load_remote_model
 
-    model = load_model(path)
-    env = getattr(model.forward, "__globals__", {})  # the model file's module
+    non_dumpable()
+    reference_model(ex.config)  # the reference is built before any of the student's code runs
+    with Server(sandbox_choice=sandbox, cpu_seconds=GRADE_TIMEOUT, memory_mb=memory_mb, label="model.py") as server:
+        model, env = load_remote_model(server, path, constants=("HIDDEN_ACTIVATION", "OUTPUT_ACTIVATION"))
+        return _graded(model, env, ex)
+
+
+def _graded(model: Model, env: dict, ex: Exercise) -> Grade:
     wanted = (list(ex.config.layer_dims), ex.config.hidden, ex.config.output)
     if (list(model.layer_dims), env.get("HIDDEN_ACTIVATION"), env.get("OUTPUT_ACTIVATION")) != wanted:
         return Grade(False, ((f"the configuration lines changed: restore LAYER_DIMS = {wanted[0]}, "

@@ -8,8 +8,8 @@ import click
 
 from ..errors import MutagradError
 from ..report.console import make_console
-from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, RUN_SEED, SEED, SEED_HELP, TIMEOUT,
-                      seed_range, show_width, sigterm_interrupts, write_atomic)
+from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, RUN_SEED, SANDBOX, SANDBOX_HELP, SEED, SEED_HELP,
+                      TIMEOUT, seed_range, show_width, sigterm_interrupts, write_atomic)
 
 
 @click.command()
@@ -23,8 +23,8 @@ from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, RUN_SEED, SEED, SEED
 @click.option("--seed", type=RUN_SEED, default=0, show_default=True, help=SEED_HELP)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary, not the table.")
 @click.option("--timeout", type=TIMEOUT,
-              help="Seconds per mutant before it is recorded as a timeout  [default: 20 x the reference's "
-                   "check time, at least 10]")
+              help="CPU seconds per mutant before it is recorded as a timeout (a wall-clock backstop, 3x + 30 s, "
+                   "stops one that sleeps)  [default: 20 x the reference's check time, at least 10]")
 @click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
 @click.option("--resume", is_flag=True,
               help="Finish an interrupted run: keep the results in OUT/journal.jsonl, run only the missing ones.")
@@ -37,12 +37,14 @@ from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, RUN_SEED, SEED, SEED
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run the checks on a Dask cluster (e.g. tcp://127.0.0.1:8786); needs mutagrad[dask]. "
                    "--jobs is then the cluster's.")
+@click.option("--sandbox", type=SANDBOX, default="auto", show_default=True, help=SANDBOX_HELP)
 def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memory_mb, resume, checker_specs, mode,
-        scheduler):
+        scheduler, sandbox):
     """Plant catalogued bugs one at a time, check each blind, and report what was caught.
 
-    Writes OUT/report.md, OUT/report.json and OUT/report.html. Each mutant runs in a child
-    process; one that hangs or kills it is recorded as a timeout or crashed, and the run goes on.
+    Writes OUT/report.md, OUT/report.json and OUT/report.html. Each mutant's code runs in its own
+    process (under bubblewrap when available) and is checked from another; one that hangs or
+    kills its process is recorded as a timeout or crashed, and the run goes on.
     Results are journaled in OUT/journal.jsonl as they arrive; an interrupted run (Ctrl-C,
     kill) leaves partial reports, and --resume finishes it. Exit code 1 when a gradient bug
     survives, the reference or a non-bug is flagged, or a mutant errs, times out or crashes.
@@ -67,6 +69,9 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
     checkers = resolve_all(checker_specs)
     cat = load_catalog(catalog)
     entries = cat.select(ids, categories)
+    from ..execution.sandbox import note, resolve
+    if why := note(resolve(sandbox)):
+        click.echo(f"note: {why}", err=True)
     out = Path(out)
 
     def write_reports(result):  # report.md and report.json, each replaced whole (a kill never leaves half)
@@ -79,7 +84,7 @@ def run(ids, run_all, categories, catalog, out, jobs, seed, quiet, timeout, memo
 
     options = dict(seed=seed, jobs=jobs, catalog=cat.source, timeout=timeout, memory_mb=memory_mb,
                    journal=out / JOURNAL_NAME, resume=resume, checkpoint=write_reports, mode=mode,
-                   scheduler=scheduler)
+                   scheduler=scheduler, sandbox=sandbox)
     # a second run into the same --out is refused before it touches anything; released when the command ends
     click.get_current_context().with_resource(locked_folder(out))
     try:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .options import LAMBD, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, TIMEOUT, probability
+from .options import LAMBD, MEMORY_HELP, MEMORY_MB, SANDBOX, SANDBOX_HELP, SEED, SEED_HELP, TIMEOUT, probability
 
 
 @click.command()
@@ -23,20 +23,23 @@ from .options import LAMBD, MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, TIMEOUT, pr
               help="Perturb every entry, or a few random directions per component (then bisect a failing "
                    "one); auto: exhaustive up to 10,000 parameters.")
 @click.option("--timeout", type=TIMEOUT, default=120.0, show_default=True,
-              help="Seconds for loading and checking FILE; past them the check stops (exit code 2).")
+              help="CPU seconds for loading and running FILE's code; past them the check stops (exit code 2). "
+                   "A wall-clock backstop (3x + 30 s) stops code that sleeps.")
 @click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
-def check(file, layers, lambd, keep_prob, seed, as_json, method, mode, timeout, memory_mb):
+@click.option("--sandbox", type=SANDBOX, default="auto", show_default=True, help=SANDBOX_HELP)
+def check(file, layers, lambd, keep_prob, seed, as_json, method, mode, timeout, memory_mb, sandbox):
     """Check the gradients of FILE, a model file (forward, backward, LAYER_DIMS).
 
-    FILE is code: it is loaded and checked only in a child process, whose working folder is a
-    new temporary one, with a time and a memory limit. Exit code 0: pass (or warn); 1: a
-    gradient fails; 2: bad input, or FILE hangs or crashes the process.
+    FILE is code: it runs only in a separate process, under bubblewrap when available, with CPU
+    and memory limits; the verdict is computed in a process that never runs it. What FILE
+    prints is kept in the result, never mixed into the output. Exit code 0: pass (or warn);
+    1: a gradient fails; 2: bad input, or FILE hangs or crashes its process.
     """
     from ..check.model_file import check_file_isolated, parse_layers
     from ..records.check import Verdict
 
     dims = parse_layers(layers) if layers else None
-    result = check_file_isolated(file, layers=dims, timeout=timeout, memory_mb=memory_mb, seed=seed, lambd=lambd,
+    result = check_file_isolated(file, layers=dims, timeout=timeout, memory_mb=memory_mb, sandbox=sandbox, seed=seed, lambd=lambd,
                                  keep_prob=keep_prob, method=method, mode=mode)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

@@ -6,7 +6,7 @@ import textwrap
 
 import click
 
-from .options import CATALOG_HELP, SEED, FullHelpGroup, show_width
+from .options import CATALOG_HELP, SANDBOX, SANDBOX_HELP, SEED, FullHelpGroup, show_width
 
 
 @click.group(cls=FullHelpGroup)
@@ -67,18 +67,22 @@ def exercise_hint(folder):
               help="Also write Gradescope's autograder results.json here.")
 @click.option("--max-score", type=click.FloatRange(min=0, min_open=True), default=2.0, show_default=True,
               help="Points in results.json, half for each of its two tests.")
-def exercise_grade(folder, key, student, results_json, max_score):
+@click.option("--sandbox", type=SANDBOX, default="auto", show_default=True, help=SANDBOX_HELP)
+def exercise_grade(folder, key, student, results_json, max_score, sandbox):
     """Grade FOLDER/model.py: it must pass the check and match the original network. Exit 0 or 1."""
     from ..classroom.answer_key import instructors_exercise
     from ..classroom.grading import grade
     from ..classroom.gradescope import results, write_results
     from ..errors import MutagradError
+    from ..execution.sandbox import note, resolve
 
     if student and not key:
         raise click.BadParameter("needs --key: the student is looked up in the instructor's key",
                                  param_hint="--student")
+    if why := note(resolve(sandbox)):
+        click.echo(f"note: {why}", err=True)
     try:
-        result = grade(folder, instructors_exercise(folder, key, student) if key else None)
+        result = grade(folder, instructors_exercise(folder, key, student) if key else None, sandbox=sandbox)
     except MutagradError as exc:
         if results_json:  # Gradescope shows the student why there is no score
             write_results(results_json, results(None, max_score=max_score, marked=bool(key), error=str(exc)))

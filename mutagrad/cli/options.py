@@ -19,6 +19,9 @@ SEED = click.IntRange(min=0, max=SEED_MAX)
 TIMEOUT_MAX = 86_400.0  # seconds: a day; longer is a typo, and 1e300 or inf overflow the process timers
 MEMORY_MB = click.IntRange(min=256)  # numpy alone maps about 200 MB
 MEMORY_HELP = "Memory limit (address space) of the child process that runs the code, in MB."
+SANDBOX = click.Choice(["auto", "bwrap", "none"])
+SANDBOX_HELP = ("Where the code under check runs: bwrap (bubblewrap: no network, no view of your files), "
+                "none (a plain child process with limits), auto (bwrap when it works here).")
 CATALOG_HELP = "A YAML file or a folder of them, instead of the built-in catalog."
 SHOW_WIDTH = 88  # `mutagrad show` wraps prose at this width, or at the terminal's if narrower
 

@@ -1,15 +1,20 @@
-"""Running code mutagrad did not write (mutants, users' model files) in forked child processes.
+"""Forked worker processes, one per call: the trusted side of a check, a campaign task or a grade.
 
 Each call runs in its own child, forked from the caller (numpy stays imported, so a child costs
-a couple of milliseconds), with a wall-clock timeout, an address-space limit, its working
-directory set to a fresh temporary folder and stdin closed. The child sends its return value
-back pickled through a pipe; whatever happens in it, the caller gets one `Isolated` record:
+a couple of milliseconds), with a wall-clock timeout, an address-space limit (hard = soft), its
+working directory set to a fresh temporary folder and stdin closed. The children run mutagrad's
+own code; code mutagrad did not write runs in a server process (remote.py) that a child starts,
+which sends back data only. The child sends its return value back pickled through a pipe
+(it never ran untrusted code); whatever happens in it, the caller gets one `Isolated` record:
 
   ok       fn returned; `value` is what it returned
   raised   fn raised an exception; `error` is "Type: message (file:line)", `exception` the object
   timeout  no result within `timeout` seconds; the child was killed
   crashed  the child ended without a result: os._exit, a signal, sys.exit, or a MemoryError
            (an allocation over the memory limit)
+
+A remote.ServerLost raised in the child (its server used up its CPU time, crashed or ran out
+of memory) becomes `timeout` or `crashed` with the server's message.
 
 A child ignores Ctrl-C: the caller stops, and kills every child it started before it returns.
 """
@@ -34,6 +39,9 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
+
+from .remote import ServerLost
+from .sandbox import hard_limit
 
 DEFAULT_MEMORY_MB = 2048  # per child; a 10 GB allocation becomes a MemoryError, not the OOM killer
 CPU_GRACE = 5  # RLIMIT_CPU = timeout x cores + this: a backstop if the parent dies before it can kill a child
@@ -202,23 +210,20 @@ def _limit(parent: int, libc, timeout, memory_mb) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    if memory_mb is not None:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        soft = memory_mb * 2**20 if hard == resource.RLIM_INFINITY else min(memory_mb * 2**20, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    if memory_mb is not None:  # hard = soft: code in the child cannot lift them
+        hard_limit(resource.RLIMIT_AS, memory_mb * 2**20)
     if timeout is not None:  # CPU time counts every thread (BLAS): never before the wall-clock limit
-        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-        soft = math.ceil(timeout * (os.cpu_count() or 1)) + CPU_GRACE
-        soft = soft if hard == resource.RLIM_INFINITY else min(soft, hard)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+        hard_limit(resource.RLIMIT_CPU, math.ceil(timeout * (os.cpu_count() or 1)) + CPU_GRACE)
 
 
 def _call(fn, args) -> tuple:
     """(status, value, error, exception) of fn(*args), as the child sends it."""
     try:
         value = fn(*args)
+    except ServerLost as exc:  # the server running the code under check hung or crashed
+        return Status(exc.status), None, str(exc), None
     except MemoryError as exc:
-        return Status.CRASHED, None, f"MemoryError: {exc or 'out of memory'}{_where(exc)}", None
+        return Status.CRASHED, None, f"out of memory: MemoryError: {exc or 'over the memory limit'}{_where(exc)}", None
     except SystemExit as exc:
         return Status.CRASHED, None, f"the code called sys.exit({exc.code!r}){_where(exc)}", None
     except BaseException as exc:  # noqa: BLE001 - everything the code raised goes back to the parent

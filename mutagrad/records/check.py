@@ -102,6 +102,8 @@ class CheckResult:
     error: str | None = None
     exposed_by: str | None = None  # the first probe in which the localized component failed
     config: dict = field(default_factory=dict)
+    output: str | None = None  # what the code under check printed, truncated (a model file's check)
+    sandbox: str | None = None  # where that code ran: "bwrap", or "none" (a plain child process)
 
     @property
     def failing(self) -> tuple[str, ...]:
@@ -144,6 +146,8 @@ class CheckResult:
             "notes": list(self.notes),
             "components": [c.to_dict() for c in self.components],
             "probes": [p.to_dict() for p in self.probes],
+            "output": self.output,
+            "sandbox": self.sandbox,
         }
 
     def __repr__(self) -> str:

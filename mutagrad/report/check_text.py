@@ -49,6 +49,11 @@ def render_check(result: CheckResult, title: str = "", console: Console | None =
     if any(c.taylor_order is not None for c in result.components):
         console.print("order: Taylor-remainder order along a random direction, ~2 when the gradient is right, "
                       "~1 when wrong")
+    if result.output:
+        console.print("output of the model file:", style="bold")
+        console.print(result.output, markup=False, highlight=False)
+    if result.sandbox == "none":
+        console.print("note: no sandbox was used: the model file ran as a plain child process with resource limits")
 
 
 def plain_text(result: CheckResult, title: str = "", width: int = 120) -> str:

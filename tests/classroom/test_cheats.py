@@ -18,7 +18,6 @@ from mutagrad.errors import MutagradError
 from test_exercise import BENDABLE, PENALTY, one_entry_catalog
 
 CHEATS = Path(__file__).parent / "cheats"
-NEEDS_SANDBOX = pytest.mark.xfail(strict=True, reason="needs the data-only child process")
 # A bug that is live only with relu hidden units: another configuration hides it.
 CONFIG_BOUND = "relu-derivative-missing"
 
@@ -66,19 +65,16 @@ def test_the_cheats_are_real_model_files_that_keep_the_bug(bendable):
         model.write_text(model.read_text().split("\n\n# At import:")[0])
 
 
-@NEEDS_SANDBOX
 def test_monkeypatching_the_grader_in_sys_modules(bendable):
     with_cheat(bendable, "monkeypatch_grader")
     never_correct(grade_marked(bendable))
 
 
-@NEEDS_SANDBOX
 def test_forging_the_result_through_an_inherited_pipe(bendable):
     with_cheat(bendable, "forge_fd")
     never_correct(grade_marked(bendable))
 
 
-@NEEDS_SANDBOX
 def test_a_pickle_that_runs_code_in_the_parent(bendable, monkeypatch):
     monkeypatch.setenv("MUTAGRAD_CHEAT_RAN_IN_PARENT", "0")  # put back as it was after the test
     with_cheat(bendable, "pickle_reduce")
@@ -87,7 +83,6 @@ def test_a_pickle_that_runs_code_in_the_parent(bendable, monkeypatch):
     never_correct(results)
 
 
-@NEEDS_SANDBOX
 def test_swapping_the_reference_and_bending_the_cost(bendable):
     with_cheat(bendable, "swap_reference", bend=True)
     never_correct(grade_marked(bendable))
@@ -149,7 +144,6 @@ def test_hiding_lambd_from_the_checker(bendable):
         assert result.exit_code == 1 and "must still take lambd" in result.output
 
 
-@NEEDS_SANDBOX
 @pytest.mark.parametrize("cheat", ["monkeypatch_grader", "forge_fd", "pickle_reduce"])
 def test_process_cheats_in_a_class_graded_at_once(bendable, cheat, monkeypatch):
     monkeypatch.setenv("MUTAGRAD_CHEAT_RAN_IN_PARENT", "0")

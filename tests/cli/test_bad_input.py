@@ -103,13 +103,14 @@ BAD_INPUT = [
                                   "no make_data"),
     (["check", "{d}/make_data.py"], "mutagrad: error: {d}/make_data.py: make_data(0) raised ZeroDivisionError: "
                                     "division by zero (make_data.py:10)"),
-    # model files that hang or kill their process (run in a child: the check stops, mutagrad does not)
+    # model files that hang or kill their process (run in a server: the check stops, mutagrad does not)
     (["check", "{d}/hangs.py", "--timeout", "0.5"], "mutagrad: error: {d}/hangs.py: no result within 0.5 s "
-                                                    "(--timeout): an infinite loop?"),
+                                                    "of CPU time (--timeout): an infinite loop?"),
     (["check", "{d}/exits.py"], "mutagrad: error: {d}/exits.py: the check crashed: the process exited with code 0 "
                                 "without a result (os._exit?)"),
-    (["check", "{d}/ten_gigabytes.py"], "mutagrad: error: {d}/ten_gigabytes.py: the check crashed: MemoryError: "
-                                        "Unable to allocate 9.31 GiB for an array with shape (1250000000,) and data "
+    (["check", "{d}/ten_gigabytes.py"], "mutagrad: error: {d}/ten_gigabytes.py: the check crashed: out of memory: "
+                                        "the code needed more than its 2048 MB memory limit (--memory-mb): "
+                                        "MemoryError: Unable to allocate 9.31 GiB for an array with shape (1250000000,) and data "
                                         "type float64 (ten_gigabytes.py:2)"),
     # catalogs: malformed YAML (file:line:column), wrong types, a patch that does not apply, duplicate ids
     (["list", "--catalog", "{d}/unclosed.yaml"], "mutagrad: error: {d}/unclosed.yaml:3:7: not valid YAML: expected "

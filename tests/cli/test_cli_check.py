@@ -96,3 +96,23 @@ def test_broken_model_files_are_one_line_errors(capsys, tmp_path, source, messag
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+# --- what the model file prints ------------------------------------------------------------------
+
+def test_json_is_exactly_one_object_and_the_files_prints_go_into_it():
+    result = invoke("check", str(ROOT / "tests" / "models" / "chatty_model.py"), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)  # the whole of stdout: nothing the model printed is mixed in
+    assert data["verdict"] == "pass"
+    assert data["output"].startswith("loading the chatty model\nforward called")
+    assert len(data["output"]) < 5000 and data["output"].rstrip().endswith("more bytes)")  # truncated
+    assert data["sandbox"] in ("bwrap", "none")
+
+
+def test_text_mode_shows_the_files_output_after_the_table():
+    result = invoke("check", str(ROOT / "tests" / "models" / "chatty_model.py"))
+    assert result.exit_code == 0
+    table, _, rest = result.output.partition("output of the model file:")
+    assert "PASS" in table and "forward called" not in table
+    assert rest.lstrip().startswith("loading the chatty model")
