@@ -6,7 +6,17 @@ import sys
 
 import click
 
+from ..errors import MutagradError
 from .options import MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, TIMEOUT, nonnegative, probability
+
+EXIT_FAIL = 1  # a gradient fails
+EXIT_BAD_INPUT = 2  # cli.main's code for mutagrad's errors
+EXIT_INCONCLUSIVE = 3  # something could not be judged and nothing fails: never a pass for a script
+
+
+def json_error(message: str) -> str:
+    """The one JSON object `--json` prints for bad input (cli.main also prints the one line)."""
+    return json.dumps({"verdict": "error", "error": message, "exit_code": EXIT_BAD_INPUT})
 
 
 @click.command()
@@ -25,22 +35,32 @@ from .options import MEMORY_HELP, MEMORY_MB, SEED, SEED_HELP, TIMEOUT, nonnegati
 @click.option("--timeout", type=TIMEOUT, default=120.0, show_default=True,
               help="Seconds for loading and checking FILE; past them the check stops (exit code 2).")
 @click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
-def check(file, layers, lambd, keep_prob, seed, as_json, method, mode, timeout, memory_mb):
+@click.option("--accept-inconclusive", is_flag=True,
+              help="Exit 0 instead of 3 when something could not be judged and nothing fails.")
+def check(file, layers, lambd, keep_prob, seed, as_json, method, mode, timeout, memory_mb, accept_inconclusive):
     """Check the gradients of FILE, a model file (forward, backward, LAYER_DIMS).
 
     FILE is code: it is loaded and checked only in a child process, whose working folder is a
-    new temporary one, with a time and a memory limit. Exit code 0: pass (or warn); 1: a
-    gradient fails; 2: bad input, or FILE hangs or crashes the process.
+    new temporary one, with a time and a memory limit. Exit code 0: pass; 1: a gradient fails;
+    2: bad input, or FILE hangs or crashes the process; 3: inconclusive (something could not
+    be judged, nothing fails; 0 with --accept-inconclusive).
     """
     from ..check.model_file import check_file_isolated, parse_layers
     from ..records.check import Verdict
 
-    dims = parse_layers(layers) if layers else None
-    result = check_file_isolated(file, layers=dims, timeout=timeout, memory_mb=memory_mb, seed=seed, lambd=lambd,
-                                 keep_prob=keep_prob, method=method, mode=mode)
+    try:
+        dims = parse_layers(layers) if layers else None
+        result = check_file_isolated(file, layers=dims, timeout=timeout, memory_mb=memory_mb, seed=seed,
+                                     lambd=lambd, keep_prob=keep_prob, method=method, mode=mode)
+    except MutagradError as exc:
+        if as_json:
+            click.echo(json_error(str(exc)))
+        raise
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         from ..report.check_text import render_check
         render_check(result, title=f"mutagrad check {file}")
-    sys.exit(1 if result.verdict is Verdict.FAIL else 0)
+    if result.verdict is Verdict.FAIL:
+        sys.exit(EXIT_FAIL)
+    sys.exit(EXIT_INCONCLUSIVE if result.verdict is Verdict.INCONCLUSIVE and not accept_inconclusive else 0)
