@@ -28,7 +28,7 @@ def divides_by_m_minus_1(component):
         def backward(X, Y, cache, lambd=0.0, keep_prob=1.0):
             grads = true_backward(X, Y, cache, lambd, keep_prob)
             m = X.shape[1]
-            grads[component] = grads[component] * m / (m - 1)
+            grads[component] = grads[component] * m / max(m - 1, 1)  # m = 1: the batch probe
             return grads
         return backward
     return wrap
