@@ -24,11 +24,14 @@ PROBE_MEANING = {
 
 
 def shown_component(seen: list[ComponentResult]) -> ComponentResult:
-    """The record that stands for a component: its first failure, else its worst probe (no probe named)."""
+    """The record that stands for a component: its first failure, else its worst probe (a pass names none).
+
+    Among equally bad records, one with a Taylor order (not every probe measures it) is preferred.
+    """
     failed = [c for c in seen if c.status is Verdict.FAIL]
     if failed:
         return failed[0]
-    chosen = max(seen, key=lambda c: (c.status.rank, c.margin or 0.0))
+    chosen = max(seen, key=lambda c: (c.status.rank, c.taylor_order is not None, c.margin or 0.0))
     return chosen if chosen.status is Verdict.WARN else replace(chosen, probe="")
 
 
