@@ -40,7 +40,7 @@ def main(argv=None):
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "mutagrad"
         if ctx is not None and ctx.command is check.check and "--json" in (sys.argv[1:] if argv is None else argv):
-            click.echo(check.json_error(f"{where}: {exc.format_message()}"))  # --json: stdout is one JSON object
+            click.echo(check.json_error(exc.format_message()))  # --json: stdout is one JSON object
         click.echo(f"{where}: error: {exc.format_message()}", err=True)
         sys.exit(2)
     except MutagradError as exc:

@@ -25,10 +25,12 @@ def forward_propagation_n(X, Y, parameters, lambd=0.0, keep_prob=1.0):
 def backward_propagation_n(X, Y, cache, lambd=0.0, keep_prob=1.0):
     m = X.shape[1]
     Z1, D1, A1, W1, Z2, D2, A2, W2, A3, W3 = cache
+    # the bug: new masks, drawn as forward drew them, instead of the cached ones
+    D1 = np.random.rand(*A1.shape) < keep_prob
+    D2 = np.random.rand(*A2.shape) < keep_prob
     dZ3 = A3 - Y
     dW3 = dZ3 @ A2.T / m + lambd / m * W3
     db3 = np.sum(dZ3, axis=1, keepdims=True) / m
-    D2 = np.random.rand(*A2.shape) < keep_prob  # the bug: a new mask, not the cached one
     dA2 = W3.T @ dZ3 * D2 / keep_prob
     dZ2 = dA2 * (1 - np.tanh(Z2) ** 2)
     dW2 = dZ2 @ A1.T / m + lambd / m * W2
