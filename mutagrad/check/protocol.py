@@ -34,7 +34,7 @@ from .diagnose import Context
 from ..errors import ProtocolError, UserCodeError
 from .gradcheck import check_point, component_order
 from .inputs import check_options, misnamed_gradients, missing_parameter
-from ..records.check import CheckResult, ProbeResult
+from ..records.check import CheckResult, ProbeResult, Verdict
 
 LAMBD_PROBE = 0.7  # lambd used to exercise the regularization path
 KEEP_PROB_PROBE = 0.8  # keep_prob used to exercise the dropout path
@@ -45,6 +45,8 @@ BACKWARD_STREAM = 7  # backward runs with the RNG seeded [seed, 7]: not the stat
 # Probes that measure no Taylor order (it costs as much as the differences with the fast path):
 # each repeats paths another probe already measured, alone or at the full batch.
 UNTIMED_PROBES = ("lambd+dropout", "batch")
+AFTER_FAILURE_NOTE = ("after a failure, later probes check only the components before the first failing one "
+                      "in backprop order (the others cannot change the localization)")
 REPEAT_RTOL = 1e-12  # the same point twice with the masks pinned: a deterministic cost agrees to round-off
 PACKAGE_DIR = str(Path(__file__).resolve().parents[1])  # mutagrad/, not only check/
 
@@ -213,8 +215,9 @@ METHODS = ("central", "complex-step")
 
 
 def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob, seed: int,
-              method: str = "central", taylor: bool = True, mode: str = "exhaustive") -> ProbeResult:
-    """Check every component at one point with one hyperparameter setting.
+              method: str = "central", taylor: bool = True, mode: str = "exhaustive",
+              only: frozenset | None = None) -> ProbeResult:
+    """Check every component (or those in `only`, e.g. {"dW3"}) at one point with one hyperparameter setting.
 
     mode: "exhaustive" (every entry) or "directional" (a few random directions per component).
     Either uses fastpath's evaluator when the model's own forward passes its self-check.
@@ -235,6 +238,8 @@ def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob,
                             "forward draws randomness mutagrad cannot pin (take the masks from the `rng` "
                             "argument or np.random), so no finite difference is reliable")
         grads = ev.backward(params)
+        if only is not None:  # the others are left out of the comparison (and of the result)
+            grads = {k: v for k, v in grads.items() if k in only}
         if method == "central":  # None unless the model's forward passes the self-check: the plain loop
             fast = fastpath.fast_cost(model, ev, params, J0, seed=seed,
                                       use="directions" if mode == "directional" else "entries")
@@ -266,9 +271,12 @@ def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob,
                            evaluations=ev.calls, error=str(exc), m=_columns(X, Y))
     evaluations = ev.calls + (fast.evaluations if fast else 0)  # model forwards + fast partial ones
     warnings += [prec.warning] if prec.warning else []
+    if only is not None:
+        components = [c for c in components if c.name in only]
     return ProbeResult(name=name, lambd=shown_lambd, keep_prob=shown_keep, components=tuple(components),
                        evaluations=evaluations, warnings=tuple(warnings),
-                       notes=(fallback,) if fallback else (), m=_columns(X, Y))
+                       notes=tuple(n for n in (fallback, only is not None and AFTER_FAILURE_NOTE) if n),
+                       m=_columns(X, Y))
 
 
 def probes_for(model: Model, lambd, keep_prob) -> list[tuple[str, bool, float, float]]:
@@ -365,16 +373,41 @@ def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=No
         start = own_parameters(parameters)
         moved = moved_point(start, seed)
         mode = directional.choose_mode(mode, sum(int(np.size(v)) for v in start.values()))
-        probes = tuple(
-            run_probe(model, X, Y, moved if is_moved else start, name, lam, kp, seed,
-                      method=method, taylor=taylor and name not in UNTIMED_PROBES, mode=mode)
-            for name, is_moved, lam, kp in probes_for(model, lambd, keep_prob))
-        probes += (batch_probe(model, X, Y, moved, lambd, keep_prob, seed, method=method, taylor=False,
-                               mode=mode),)
+        order = ["d" + p for p in component_order(list(start))]
+        probes = []
+        batch = ("batch", True, LAMBD_PROBE if lambd is None else lambd,
+                 KEEP_PROB_PROBE if keep_prob is None else keep_prob)
+        for name, is_moved, lam, kp in probes_for(model, lambd, keep_prob) + [batch]:
+            only = before_first_failure(probes, order)
+            if only is not None and not only:
+                probes.append(skipped_probe(model, name, lam, kp))
+                continue
+            options = dict(method=method, taylor=taylor and name not in UNTIMED_PROBES, mode=mode, only=only)
+            if name == "batch":
+                probes.append(batch_probe(model, X, Y, moved, lambd, keep_prob, seed, **options))
+            else:
+                probes.append(run_probe(model, X, Y, moved if is_moved else start, name, lam, kp, seed, **options))
     finally:
         np.random.set_state(state)
     return aggregate(probes, component_order(list(parameters)), seed=seed, config=config or {},
                      method=method, mode=mode)
+
+
+def before_first_failure(probes, order) -> frozenset | None:
+    """The components a later probe still checks: those before the first failure so far (None: all).
+
+    A failure after it cannot change the localization, nor the probe that exposed it.
+    """
+    failed = {c.name for p in probes for c in p.components if c.status is Verdict.FAIL}
+    first = next((i for i, name in enumerate(order) if name in failed), None)
+    return None if first is None else frozenset(order[:first])
+
+
+def skipped_probe(model: Model, name: str, lambd, keep_prob) -> ProbeResult:
+    """A probe left out: nothing before the first failing component is left to check."""
+    return ProbeResult(name=name, lambd=lambd if model.accepts_lambd else None,
+                       keep_prob=keep_prob if model.accepts_keep_prob else None, components=(), evaluations=0,
+                       notes=(AFTER_FAILURE_NOTE,))
 
 
 def _call_user(model: Model, fn, role: str, seed: int):

