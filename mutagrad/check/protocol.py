@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import inspect
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -233,7 +233,8 @@ def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob,
         if not np.isfinite(J0):
             raise ProtocolError(f"{model.name}: forward returned a cost of {J0} at the {name} point")
         repeat = ev.cost(params)
-        if not abs(repeat - J0) <= REPEAT_RTOL * abs(J0):
+        unpinned = not abs(repeat - J0) <= REPEAT_RTOL * abs(J0)
+        if unpinned:
             warnings.append("the cost differs between two calls at the same point with the RNG reseeded: "
                             "forward draws randomness mutagrad cannot pin (take the masks from the `rng` "
                             "argument or np.random), so no finite difference is reliable")
@@ -273,6 +274,9 @@ def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob,
     warnings += [prec.warning] if prec.warning else []
     if only is not None:
         components = [c for c in components if c.name in only]
+    if unpinned:  # differences of a cost that changes from call to call judge nothing, a failure included
+        components = [replace(c, status=Verdict.WARN, message=f"not judged, the cost is not repeatable: {c.message}")
+                      if c.status is Verdict.FAIL else c for c in components]
     return ProbeResult(name=name, lambd=shown_lambd, keep_prob=shown_keep, components=tuple(components),
                        evaluations=evaluations, warnings=tuple(warnings),
                        notes=tuple(n for n in (fallback, only is not None and AFTER_FAILURE_NOTE) if n),
