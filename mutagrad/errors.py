@@ -13,6 +13,10 @@ class CatalogError(MutagradError):
     """A catalog entry that is malformed: the message names the file, line and field."""
 
 
+class InconclusiveWarning(UserWarning):
+    """A gradient check that found nothing wrong but could not judge everything (not a pass)."""
+
+
 class UserCodeError(Exception):
     """The code under check raised; carries a one-line message with the file and line."""
 

@@ -34,7 +34,10 @@ def fixture_seed(config) -> int:
 
 
 class GradCheck:
-    """assert_gradients_ok with the project's seed; a seed= keyword overrides it."""
+    """assert_gradients_ok with the project's seed; a seed= keyword overrides it.
+
+    An inconclusive check warns (mutagrad.errors.InconclusiveWarning) unless accept_inconclusive=True.
+    """
 
     def __init__(self, seed: int):
         self.seed = seed

@@ -59,7 +59,7 @@ def test_check_leaves_the_callers_arrays_and_global_rng_alone(data):
 def test_check_pins_lambd_and_keep_prob(data):
     X, Y, parameters = data
     result = mutagrad.check(forward, backward, parameters, X, Y, lambd=0.3, keep_prob=0.9)
-    assert [p.name for p in result.probes] == ["initial", "moved"]
+    assert [p.name for p in result.probes] == ["initial", "moved", "batch"]
     assert {(p.lambd, p.keep_prob) for p in result.probes} == {(0.3, 0.9)}
 
 

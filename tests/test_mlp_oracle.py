@@ -50,14 +50,17 @@ def draw_masks(seed, dims, m, keep_prob):
 
 
 CASES = list(itertools.product(HIDDEN, OUTPUTS, (0.0, 0.8), (1.0, 0.7), range(len(SHAPES))))
+N_Y = {"sigmoid": (1, 3), "softmax": (3,), "linear": (2,)}  # several independent sigmoid outputs too
+BATCHES = (7, 1)  # m = 1: one example, every mean and sum over a single column
 
 
 @pytest.mark.parametrize("hidden,output,lambd,keep_prob,shape", CASES)
-def test_reference_gradients_match_autograd(hidden, output, lambd, keep_prob, shape):
-    for seed in (0, 1, 2):
+@pytest.mark.parametrize("m", BATCHES)
+def test_reference_gradients_match_autograd(hidden, output, lambd, keep_prob, shape, m):
+    for seed, n_y in itertools.product((0, 1, 2), N_Y[output]):
         dims = list(SHAPES[shape])
-        dims[-1] = {"sigmoid": 1, "softmax": 3, "linear": 2}[output]
-        X, Y = mlp.make_data(seed, dims, output, m=7)
+        dims[-1] = n_y
+        X, Y = mlp.make_data(seed, dims, output, m=m)
         params = mlp.init_parameters(seed, dims, hidden)
         moved = np.random.default_rng(seed + 100)
         params = {k: v + 0.3 * moved.standard_normal(v.shape) for k, v in params.items()}
@@ -65,7 +68,7 @@ def test_reference_gradients_match_autograd(hidden, output, lambd, keep_prob, sh
                                   hidden=hidden, output=output)
         grads = mlp.backward(X, Y, cache, lambd, keep_prob, hidden=hidden, output=output)
 
-        masks = draw_masks(seed, dims, 7, keep_prob)
+        masks = draw_masks(seed, dims, m, keep_prob)
         args = (X, Y, hidden, output, lambd, masks, keep_prob)
         want = grad(oracle_cost)(params, *args)
         assert np.isclose(cost, oracle_cost(params, *args), rtol=RTOL, atol=0)

@@ -89,3 +89,32 @@ def test_loading_the_plugin_imports_neither_numpy_nor_the_checker():
             "print(sorted(m for m in ('numpy', 'mutagrad.check.protocol', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_inconclusive_check_warns_and_can_be_accepted(pytester):
+    pytester.makepyfile(test_noisy='''
+import numpy as np
+from mutagrad.mlp import backward, forward, init_parameters, make_data
+
+
+def noisy(X, Y, parameters, keep_prob=1.0):
+    return forward(X, Y, parameters, keep_prob=keep_prob, rng=np.random.default_rng())
+
+
+def grads(X, Y, cache, keep_prob=1.0):
+    return backward(X, Y, cache, keep_prob=keep_prob)
+
+
+def test_warns(gradcheck):
+    X, Y = make_data(seed=0)
+    gradcheck(noisy, grads, init_parameters(seed=0), X, Y)
+
+
+def test_accepted(gradcheck, recwarn):
+    X, Y = make_data(seed=0)
+    gradcheck(noisy, grads, init_parameters(seed=0), X, Y, accept_inconclusive=True)
+    assert not recwarn.list
+''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(["*InconclusiveWarning*"])

@@ -1,7 +1,12 @@
 """mutagrad.testing.assert_gradients_ok: silent on correct gradients, the CLI's table on a wrong one."""
+import warnings
+
+import numpy as np
 import pytest
 
 import mutagrad
+from mutagrad.errors import InconclusiveWarning
+from mutagrad.records.check import Verdict
 from mutagrad.mlp import backward, forward, init_parameters, make_data
 from mutagrad.testing import assert_gradients_ok
 
@@ -94,3 +99,21 @@ def test_bad_input_is_a_mutagrad_error_not_a_failed_assertion(data):
     X, Y, parameters = data
     with pytest.raises(mutagrad.MutagradError, match="keep_prob"):
         assert_gradients_ok(forward, backward, parameters, X, Y, keep_prob=2.0)
+
+
+def forward_with_unpinned_masks(X, Y, parameters, keep_prob=1.0):
+    """Fresh masks on every call from a Generator nobody can seed: no finite difference is reliable."""
+    return forward(X, Y, parameters, keep_prob=keep_prob, rng=np.random.default_rng())
+
+
+def test_inconclusive_warns_and_does_not_fail_unless_accepted(data):
+    X, Y, parameters = data
+
+    def backward_keep(X, Y, cache, keep_prob=1.0):
+        return backward(X, Y, cache, keep_prob=keep_prob)
+    with pytest.warns(InconclusiveWarning, match="inconclusive"):
+        result = assert_gradients_ok(forward_with_unpinned_masks, backward_keep, parameters, X, Y)
+    assert result.verdict is Verdict.INCONCLUSIVE
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_gradients_ok(forward_with_unpinned_masks, backward_keep, parameters, X, Y, accept_inconclusive=True)

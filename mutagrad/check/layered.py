@@ -112,7 +112,8 @@ class LayeredCost:
         n, batch, c = Z.shape
         for k in range(l, self.L):
             A = self._hidden(k, Z, slice(None), cols)
-            Z = (self.W[k + 1] @ A.reshape(n, batch * c)).reshape(-1, batch, c) + self.b[k + 1][:, :, None]
+            Z = (self.W[k + 1] @ A.reshape(n, batch * c)).reshape(self.W[k + 1].shape[0], batch, c) \
+                + self.b[k + 1][:, :, None]  # explicit rows: no column may have changed (m = 1, a dropped unit)
             n = Z.shape[0]
         return self._finish(Z, cols, l2)
 

@@ -10,6 +10,7 @@ A model file is code: `mutagrad check` runs it only in a sandboxed server proces
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import itertools
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..errors import MutagradError, ProtocolError
 from ..execution.isolate import DEFAULT_MEMORY_MB, Status
-from .protocol import Model, validate_signatures, where_in_user_code
+from .protocol import Model, _accepts, validate_signatures, where_in_user_code
 
 FORWARD_NAMES = ("forward", "forward_propagation_n")
 BACKWARD_NAMES = ("backward", "backward_propagation_n")
@@ -151,6 +152,13 @@ def _layer_dims(module, path, layers):
     return dims
 
 
+def _with_layers(fn, layers):
+    """The file's make_data or init_parameters, given --layers as layer_dims= when it takes them."""
+    if fn is None or layers is None or not _accepts(fn, "layer_dims"):
+        return fn
+    return functools.partial(fn, layer_dims=list(layers))
+
+
 def load_model(path, layers=None, label: str | None = None) -> Model:
     """Build a Model from a model file (forward, backward, LAYER_DIMS, optional data/init).
 
@@ -161,8 +169,8 @@ def load_model(path, layers=None, label: str | None = None) -> Model:
     forward = _find(module, FORWARD_NAMES, label, "forward")
     backward = _find(module, BACKWARD_NAMES, label, "backward")
     dims = _layer_dims(module, label, layers)
-    make_data = _attribute(module, "make_data", label) or default_make_data(dims)
-    init = _attribute(module, "init_parameters", label) or default_init_parameters(dims)
+    make_data = _with_layers(_attribute(module, "make_data", label), layers) or default_make_data(dims)
+    init = _with_layers(_attribute(module, "init_parameters", label), layers) or default_init_parameters(dims)
     model = Model(forward=forward, backward=backward, layer_dims=dims, make_data=make_data,
                   init_parameters=init, name=label, source=str(Path(path).resolve()))
     validate_signatures(model)

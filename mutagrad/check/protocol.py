@@ -3,44 +3,55 @@
 The checker is blind: it sees a forward (cost) function and a backward (gradient) function,
 never which bug, if any, was planted. It probes
 
-  initial  the given parameters (zero biases at initialization can hide bugs, so also)
-  moved    a point away from them: biases non-zero, weights moved by half their scale
-  lambd    the moved point with lambd > 0, if the functions take `lambd`
-  dropout  the moved point with keep_prob < 1, if they take `keep_prob`, with the dropout
-           masks pinned: the RNG is reseeded before every forward call, so every J(theta)
-           and the backward pass see the same masks
+  initial        the given parameters (zero biases at initialization can hide bugs, so also)
+  moved          a point away from them: biases non-zero, weights moved by half their scale
+  lambd          the moved point with lambd > 0, if the functions take `lambd`
+  dropout        the moved point with keep_prob < 1, if they take `keep_prob`
+  lambd+dropout  the moved point with both, if they take both
+  batch          the moved point with every path on, at another batch size: the first column of
+                 X and Y (m = 1), or the first two where the cost is not finite at m = 1
 
-and localizes a failure to the first failing component in backprop order.
+Dropout masks are pinned for every evaluation of J: the RNG (numpy's legacy global one, and
+the `rng` Generator a forward may take) is reseeded before every forward call. Backward is
+called with the RNG in another state, so a backward that redraws the masks instead of reading
+them from the cache disagrees with J. A failure is localized to the first failing component in
+backprop order (aggregate.py).
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from . import complex_step, directional, fastpath, precision
+from .aggregate import PROBE_MEANING, aggregate, make_hint  # noqa: F401 (re-exported)
 from .diagnose import Context
 from ..errors import ProtocolError, UserCodeError
 from .gradcheck import check_point, component_order
-from ..records.check import CheckResult, ProbeResult, Verdict, worst
+from .inputs import check_options, misnamed_gradients, missing_parameter
+from ..records.check import CheckResult, ProbeResult, Verdict
 
 LAMBD_PROBE = 0.7  # lambd used to exercise the regularization path
 KEEP_PROB_PROBE = 0.8  # keep_prob used to exercise the dropout path
 MOVE_SCALE = 0.5  # the moved point: theta + MOVE_SCALE * max(rms, MOVE_FLOOR) * N(0, 1)
 MOVE_FLOOR = 0.2
+UNPINNED_WARNING = ("the cost differs between two calls at the same point with the RNG reseeded: forward draws "
+                    "randomness mutagrad cannot pin (take the masks from the `rng` argument or np.random), so no "
+                    "finite difference is reliable")
+BATCH_SIZES = (1, 2)  # the batch probe's m: 1, or 2 where the cost is not finite at m = 1
+BACKWARD_STREAM = 7  # backward runs with the RNG seeded [seed, 7]: not the state forward used
+# Probes that measure no Taylor order (it costs as much as the differences with the fast path):
+# each repeats paths another probe already measured, alone or at the full batch.
+UNTIMED_PROBES = ("lambd+dropout", "batch")
+AFTER_FAILURE_NOTE = ("after a failure, later probes check only the components before the first failing one "
+                      "in backprop order (the others cannot change the localization)")
+REPEAT_RTOL = 1e-12  # the same point twice with the masks pinned: a deterministic cost agrees to round-off
 PACKAGE_DIR = str(Path(__file__).resolve().parents[1])  # mutagrad/, not only check/
-
-PROBE_MEANING = {
-    "initial": "at the given parameters",
-    "moved": "only away from initialization (non-zero biases, moved weights)",
-    "lambd": "only with lambd > 0: look at the regularization terms",
-    "dropout": "only with keep_prob < 1: look at the dropout masks and their scale",
-}
 
 
 @dataclass(frozen=True)
@@ -54,17 +65,21 @@ class Model:
     name: str = "model"
     source: str | None = None  # the file the functions come from, to name lines in errors
 
-    @property
+    @functools.cached_property  # inspect.signature costs as much as a small forward
     def accepts_lambd(self) -> bool:
         return _accepts(self.forward, "lambd") and _accepts(self.backward, "lambd")
 
-    @property
+    @functools.cached_property
     def accepts_keep_prob(self) -> bool:
         return _accepts(self.forward, "keep_prob") and _accepts(self.backward, "keep_prob")
 
-    @property
+    @functools.cached_property
     def accepts_rng(self) -> bool:
         return _accepts(self.forward, "rng")
+
+    @functools.cached_property
+    def backward_accepts_rng(self) -> bool:
+        return _accepts(self.backward, "rng")
 
 
 def _accepts(fn, name: str) -> bool:
@@ -136,6 +151,7 @@ class Evaluator:
         self.calls = 0
         self.cost_dtype = None
         self.accepts_rng = model.accepts_rng  # once: inspect.signature costs as much as a small forward
+        self.backward_rng = model.backward_accepts_rng
 
     def forward(self, parameters):
         self.calls += 1
@@ -148,8 +164,11 @@ class Evaluator:
         except MemoryError:
             raise  # out of memory is not an answer to judge: the process running the check crashed
         except Exception as exc:
-            raise UserCodeError(f"forward raised {type(exc).__name__}: {exc}",
-                                where_in_user_code(exc, self.model.source)) from exc
+            where = where_in_user_code(exc, self.model.source)
+            mistake = missing_parameter(exc, parameters, "forward", self.model.name, where, self.model.layer_dims)
+            if mistake:
+                raise mistake from exc
+            raise UserCodeError(f"forward raised {type(exc).__name__}: {exc}", where) from exc
         if not isinstance(out, tuple) or len(out) != 2:
             raise ProtocolError(f"{self.model.name}: forward must return (cost, cache), "
                                 f"it returned {type(out).__name__}")
@@ -192,17 +211,26 @@ class Evaluator:
     def backward(self, parameters) -> dict:
         _, cache = self.forward(parameters)
         kwargs = {k: v for k, v in self.kwargs.items()}
-        np.random.seed(self.mask_seed)
+        # Another RNG state than forward's: a backward that redraws the masks gets other ones.
+        np.random.seed([self.mask_seed, BACKWARD_STREAM])
+        if self.backward_rng:
+            kwargs["rng"] = np.random.default_rng([self.mask_seed, BACKWARD_STREAM])
         try:
             grads = self.model.backward(self.X, self.Y, cache, **kwargs)
         except MemoryError:
             raise
         except Exception as exc:
-            raise UserCodeError(f"backward raised {type(exc).__name__}: {exc}",
-                                where_in_user_code(exc, self.model.source)) from exc
+            where = where_in_user_code(exc, self.model.source)
+            mistake = missing_parameter(exc, parameters, "backward", self.model.name, where, self.model.layer_dims)
+            if mistake:
+                raise mistake from exc
+            raise UserCodeError(f"backward raised {type(exc).__name__}: {exc}", where) from exc
         if not isinstance(grads, dict):
             raise ProtocolError(f"{self.model.name}: backward must return a dict of gradients, "
                                 f"it returned {type(grads).__name__}")
+        mistake = misnamed_gradients(grads, parameters, self.model.name)
+        if mistake:
+            raise mistake
         for key in ("d" + p for p in parameters):
             g = grads.get(key)
             array = isinstance(g, np.ndarray) or (np.isscalar(g) and not isinstance(g, (str, bytes)))
@@ -216,14 +244,16 @@ METHODS = ("central", "complex-step")
 
 
 def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob, seed: int,
-              method: str = "central", taylor: bool = True, mode: str = "exhaustive") -> ProbeResult:
-    """Check every component at one point with one hyperparameter setting.
+              method: str = "central", taylor: bool = True, mode: str = "exhaustive",
+              only: frozenset | None = None) -> ProbeResult:
+    """Check every component (or those in `only`, e.g. {"dW3"}) at one point with one hyperparameter setting.
 
     mode: "exhaustive" (every entry) or "directional" (a few random directions per component).
     Either uses fastpath's evaluator when the model's own forward passes its self-check.
     """
     ev = Evaluator(model, X, Y, lambd, keep_prob, mask_seed=seed)
     fast = None
+    warnings = []
     params = own_parameters(parameters)
     shown_lambd = lambd if model.accepts_lambd else None
     shown_keep = keep_prob if model.accepts_keep_prob else None
@@ -231,7 +261,13 @@ def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob,
         J0 = ev.cost(params)
         if not np.isfinite(J0):
             raise ProtocolError(f"{model.name}: forward returned a cost of {J0} at the {name} point")
+        repeat = ev.cost(params)
+        unpinned = not abs(repeat - J0) <= REPEAT_RTOL * abs(J0)
+        if unpinned:
+            warnings.append(UNPINNED_WARNING)
         grads = ev.backward(params)
+        if only is not None:  # the others are left out of the comparison (and of the result)
+            grads = {k: v for k, v in grads.items() if k in only}
         if method == "central":  # None unless the model's forward passes the self-check: the plain loop
             fast = fastpath.fast_cost(model, ev, params, J0, seed=seed,
                                       use="directions" if mode == "directional" else "entries")
@@ -260,11 +296,34 @@ def run_probe(model: Model, X, Y, parameters: dict, name: str, lambd, keep_prob,
                                      cost_noise=prec.cost_noise * abs(J0))
     except UserCodeError as exc:
         return ProbeResult(name=name, lambd=shown_lambd, keep_prob=shown_keep, components=(),
-                           evaluations=ev.calls, error=str(exc))
+                           evaluations=ev.calls, error=str(exc), m=_columns(X, Y))
     evaluations = ev.calls + (fast.evaluations if fast else 0)  # model forwards + fast partial ones
+    warnings += [prec.warning] if prec.warning else []
+    if only is not None:
+        components = [c for c in components if c.name in only]
+    if unpinned:  # differences of a cost that changes from call to call judge nothing, a failure included
+        components = unjudged(components)
     return ProbeResult(name=name, lambd=shown_lambd, keep_prob=shown_keep, components=tuple(components),
-                       evaluations=evaluations, warnings=(prec.warning,) if prec.warning else (),
-                       notes=(fallback,) if fallback else ())
+                       evaluations=evaluations, warnings=tuple(warnings),
+                       notes=tuple(n for n in (fallback, only is not None and AFTER_FAILURE_NOTE) if n),
+                       m=_columns(X, Y))
+
+
+def unjudged(components) -> list:
+    """Failures downgraded to warn: finite differences of a cost that is not repeatable judge nothing."""
+    return [replace(c, status=Verdict.WARN, message=f"not judged, the cost is not repeatable: {c.message}")
+            if c.status is Verdict.FAIL else c for c in components]
+
+
+def unpinned_dropout(probes: list) -> list:
+    """Once one dropout probe found the cost unrepeatable, every dropout probe is: two equal calls of
+    another (at m = 1 the masks often agree by chance) prove nothing, and its failures are downgraded."""
+    dropout = [p for p in probes if p.keep_prob is not None and p.keep_prob < 1]
+    if not any(UNPINNED_WARNING in p.warnings for p in dropout):
+        return probes
+    return [replace(p, components=tuple(unjudged(p.components)),
+                    warnings=tuple(dict.fromkeys((*p.warnings, UNPINNED_WARNING)))) if p in dropout else p
+            for p in probes]
 
 
 def probes_for(model: Model, lambd, keep_prob) -> list[tuple[str, bool, float, float]]:
@@ -276,7 +335,41 @@ def probes_for(model: Model, lambd, keep_prob) -> list[tuple[str, bool, float, f
         plan.append(("lambd", True, LAMBD_PROBE, base_keep))
     if model.accepts_keep_prob and keep_prob is None:
         plan.append(("dropout", True, base_lambd, KEEP_PROB_PROBE))
+    if model.accepts_lambd and lambd is None and model.accepts_keep_prob and keep_prob is None:
+        plan.append(("lambd+dropout", True, LAMBD_PROBE, KEEP_PROB_PROBE))
     return plan
+
+
+def _columns(X, Y) -> int | None:
+    """m, when X and Y are (n, m) arrays with the same m."""
+    if np.ndim(X) != 2 or np.ndim(Y) != 2 or np.shape(X)[1] != np.shape(Y)[1]:
+        return None
+    return int(np.shape(X)[1])
+
+
+def batch_probe(model: Model, X, Y, point: dict, lambd, keep_prob, seed: int, **options) -> ProbeResult:
+    """The moved point with every path on, at m = 1 (or 2 where the cost is not finite at m = 1)."""
+    m = _columns(X, Y)
+    lam = LAMBD_PROBE if lambd is None else lambd
+    kp = KEEP_PROB_PROBE if keep_prob is None else keep_prob
+    if m is None:
+        reason = "X and Y are not (n, m) arrays with the same m"
+    elif m == 1:
+        reason = "the data has a single example"
+    else:
+        sizes = [k for k in BATCH_SIZES if k < m]
+        for k in sizes:
+            Xs, Ys = np.ascontiguousarray(X[:, :k]), np.ascontiguousarray(Y[:, :k])
+            try:
+                J = Evaluator(model, Xs, Ys, lam, kp, mask_seed=seed).cost(own_parameters(point))
+            except UserCodeError:
+                J = None  # the probe reports it: a forward that cannot run at this m
+            if J is None or np.isfinite(J):
+                return run_probe(model, Xs, Ys, point, "batch", lam, kp, seed, **options)
+        reason = f"the cost is not finite at m = {' or '.join(map(str, sizes))}"
+    return ProbeResult(name="batch", lambd=lam if model.accepts_lambd else None,
+                       keep_prob=kp if model.accepts_keep_prob else None, components=(), evaluations=0,
+                       notes=(f"no batch probe: {reason}",))
 
 
 def check_layer_dims(model: Model, parameters: dict) -> None:
@@ -315,6 +408,7 @@ def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=No
     """
     validate_signatures(model)
     validate_options(method, mode)
+    check_options(model, lambd, keep_prob)
     state = np.random.get_state()
     try:
         if X is None or Y is None:
@@ -328,14 +422,41 @@ def check_model(model: Model, *, seed: int = 0, lambd=None, keep_prob=None, X=No
         moved = moved_point(start, seed)
         mode = directional.choose_mode(mode, sum(int(np.size(v)) for v in start.values()),
                                        layered=fastpath.reference_config(model.forward) is not None)
-        probes = tuple(
-            run_probe(model, X, Y, moved if is_moved else start, name, lam, kp, seed,
-                      method=method, taylor=taylor, mode=mode)
-            for name, is_moved, lam, kp in probes_for(model, lambd, keep_prob))
+        order = ["d" + p for p in component_order(list(start))]
+        probes = []
+        batch = ("batch", True, LAMBD_PROBE if lambd is None else lambd,
+                 KEEP_PROB_PROBE if keep_prob is None else keep_prob)
+        for name, is_moved, lam, kp in probes_for(model, lambd, keep_prob) + [batch]:
+            only = before_first_failure(probes, order)
+            if only is not None and not only:
+                probes.append(skipped_probe(model, name, lam, kp))
+                continue
+            options = dict(method=method, taylor=taylor and name not in UNTIMED_PROBES, mode=mode, only=only)
+            if name == "batch":
+                probes.append(batch_probe(model, X, Y, moved, lambd, keep_prob, seed, **options))
+            else:
+                probes.append(run_probe(model, X, Y, moved if is_moved else start, name, lam, kp, seed, **options))
     finally:
         np.random.set_state(state)
-    return aggregate(probes, component_order(list(parameters)), seed=seed, config=config or {},
+    return aggregate(unpinned_dropout(probes), component_order(list(parameters)), seed=seed, config=config or {},
                      method=method, mode=mode)
+
+
+def before_first_failure(probes, order) -> frozenset | None:
+    """The components a later probe still checks: those before the first failure so far (None: all).
+
+    A failure after it cannot change the localization, nor the probe that exposed it.
+    """
+    failed = {c.name for p in probes for c in p.components if c.status is Verdict.FAIL}
+    first = next((i for i, name in enumerate(order) if name in failed), None)
+    return None if first is None else frozenset(order[:first])
+
+
+def skipped_probe(model: Model, name: str, lambd, keep_prob) -> ProbeResult:
+    """A probe left out: nothing before the first failing component is left to check."""
+    return ProbeResult(name=name, lambd=lambd if model.accepts_lambd else None,
+                       keep_prob=keep_prob if model.accepts_keep_prob else None, components=(), evaluations=0,
+                       notes=(AFTER_FAILURE_NOTE,))
 
 
 def _call_user(model: Model, fn, role: str, seed: int):
@@ -348,46 +469,3 @@ def _call_user(model: Model, fn, role: str, seed: int):
     except Exception as exc:
         raise ProtocolError(f"{model.name}: {role}({seed}) raised {type(exc).__name__}: {exc}"
                             + (f" ({w})" if (w := where_in_user_code(exc, model.source)) else "")) from exc
-
-
-def aggregate(probes, param_order, *, seed=0, config=None, method="central", mode="exhaustive") -> CheckResult:
-    """Worst status per component over the probes, localization and a one-line hint."""
-    errors = [f"{p.name} probe: {p.error}" for p in probes if p.error]
-    components = []
-    for pname in param_order:
-        name = "d" + pname
-        seen = [c for p in probes for c in p.components if c.name == name]
-        if seen:
-            components.append(max(seen, key=lambda c: (c.status.rank, c.margin or 0.0)))
-    localized = next((c.name for c in components if c.status is Verdict.FAIL), None)
-    exposed_by = None
-    if localized:
-        exposed_by = next(p.name for p in probes
-                          if any(c.name == localized and c.status is Verdict.FAIL for c in p.components))
-    warnings = tuple(dict.fromkeys(w for p in probes for w in p.warnings))
-    verdict = worst([c.status for c in components] + [p.verdict for p in probes])
-    error = "; ".join(errors) or None
-    hint = make_hint(verdict, localized, components, exposed_by, error, warnings)
-    return CheckResult(verdict=verdict, localized=localized, components=tuple(components), probes=tuple(probes),
-                       hint=hint, method=method, mode=mode, seed=seed, warnings=warnings, error=error,
-                       exposed_by=exposed_by, config=config or {})
-
-
-def make_hint(verdict, localized, components, exposed_by, error, warnings) -> str:
-    if localized:
-        c = next(c for c in components if c.name == localized)
-        hint = (f"{localized} is the first wrong gradient in backprop order; it fails "
-                f"{PROBE_MEANING.get(exposed_by, exposed_by)}")
-        if c.diagnosis:
-            hint += f". Diagnosis: {c.diagnosis}"
-        return hint
-    if error:
-        return f"the check could not finish: {error}"
-    if verdict is Verdict.WARN:
-        unsure = [c.name for c in components if c.status is Verdict.WARN]
-        if warnings:
-            return warnings[0]
-        first = next(c for c in components if c.status is Verdict.WARN)
-        return (f"nothing is wrong beyond the noise, but {', '.join(unsure)} could not be judged well "
-                f"({first.name}: {first.message.split('; ')[0]})")
-    return "every gradient component agrees with its finite differences"

@@ -15,7 +15,7 @@ from ..execution import sandbox as sandboxes
 from ..execution.isolate import DEFAULT_MEMORY_MB, Status, run_isolated
 from ..execution.remote import RemoteError, RemoteExit, Server, wall_backstop
 from .model_file import (BACKWARD_NAMES, DEFAULT_CHECK_TIMEOUT, FORWARD_NAMES, IsolationError, _layer_dims,
-                         default_init_parameters, default_make_data, read_source)
+                         _with_layers,                          default_init_parameters, default_make_data, read_source)
 from .protocol import Model, check_model, validate_signatures
 
 ROLES = {"forward": FORWARD_NAMES, "backward": BACKWARD_NAMES, "make_data": ("make_data",),
@@ -48,8 +48,8 @@ def load_remote_model(server: Server, path, layers=None, label: str | None = Non
     forward, backward = find("forward"), find("backward")
     dims = _layer_dims(_Constants(values), label, layers)
     model = Model(forward=forward, backward=backward, layer_dims=dims,
-                  make_data=find("make_data", False) or default_make_data(dims),
-                  init_parameters=find("init_parameters", False) or default_init_parameters(dims),
+                  make_data=_with_layers(find("make_data", False), layers) or default_make_data(dims),
+                  init_parameters=_with_layers(find("init_parameters", False), layers) or default_init_parameters(dims),
                   name=label, source=str(Path(path).resolve()))
     validate_signatures(model)
     return model, values

@@ -42,6 +42,8 @@ def main(argv=None):
     except click.ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "mutagrad"
+        if ctx is not None and ctx.command is check.check and "--json" in (sys.argv[1:] if argv is None else argv):
+            click.echo(check.json_error(exc.format_message()))  # --json: stdout is one JSON object
         click.echo(f"{where}: error: {exc.format_message()}", err=True)
         sys.exit(2)
     except MutagradError as exc:

@@ -6,7 +6,17 @@ import sys
 
 import click
 
+from ..errors import MutagradError
 from .options import LAMBD, MEMORY_HELP, MEMORY_MB, SANDBOX, SANDBOX_HELP, SEED, SEED_HELP, TIMEOUT, probability
+
+EXIT_FAIL = 1  # a gradient fails
+EXIT_BAD_INPUT = 2  # cli.main's code for mutagrad's errors
+EXIT_INCONCLUSIVE = 3  # something could not be judged and nothing fails: never a pass for a script
+
+
+def json_error(message: str) -> str:
+    """The one JSON object `--json` prints for bad input (cli.main also prints the one line)."""
+    return json.dumps({"verdict": "error", "error": message, "exit_code": EXIT_BAD_INPUT})
 
 
 @click.command()
@@ -27,23 +37,33 @@ from .options import LAMBD, MEMORY_HELP, MEMORY_MB, SANDBOX, SANDBOX_HELP, SEED,
                    "A wall-clock backstop (3x + 30 s) stops code that sleeps.")
 @click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
 @click.option("--sandbox", type=SANDBOX, default="auto", show_default=True, help=SANDBOX_HELP)
-def check(file, layers, lambd, keep_prob, seed, as_json, method, mode, timeout, memory_mb, sandbox):
+@click.option("--accept-inconclusive", is_flag=True,
+              help="Exit 0 instead of 3 when something could not be judged and nothing fails.")
+def check(file, layers, lambd, keep_prob, seed, as_json, method, mode, timeout, memory_mb, sandbox, accept_inconclusive):
     """Check the gradients of FILE, a model file (forward, backward, LAYER_DIMS).
 
     FILE is code: it runs only in a separate process, under bubblewrap when available, with CPU
     and memory limits; the verdict is computed in a process that never runs it. What FILE
-    prints is kept in the result, never mixed into the output. Exit code 0: pass (or warn);
-    1: a gradient fails; 2: bad input, or FILE hangs or crashes its process.
+    prints is kept in the result, never mixed into the output. Exit code 0: pass; 1: a gradient
+    fails; 2: bad input, or FILE hangs or crashes its process; 3: inconclusive (something could
+    not be judged, nothing fails; 0 with --accept-inconclusive).
     """
     from ..check.model_file import check_file_isolated, parse_layers
     from ..records.check import Verdict
 
-    dims = parse_layers(layers) if layers else None
-    result = check_file_isolated(file, layers=dims, timeout=timeout, memory_mb=memory_mb, sandbox=sandbox, seed=seed, lambd=lambd,
-                                 keep_prob=keep_prob, method=method, mode=mode)
+    try:
+        dims = parse_layers(layers) if layers else None
+        result = check_file_isolated(file, layers=dims, timeout=timeout, memory_mb=memory_mb, sandbox=sandbox,
+                                     seed=seed, lambd=lambd, keep_prob=keep_prob, method=method, mode=mode)
+    except MutagradError as exc:
+        if as_json:
+            click.echo(json_error(str(exc)))
+        raise
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         from ..report.check_text import render_check
         render_check(result, title=f"mutagrad check {file}")
-    sys.exit(1 if result.verdict is Verdict.FAIL else 0)
+    if result.verdict is Verdict.FAIL:
+        sys.exit(EXIT_FAIL)
+    sys.exit(EXIT_INCONCLUSIVE if result.verdict is Verdict.INCONCLUSIVE and not accept_inconclusive else 0)

@@ -13,6 +13,7 @@ raises `ServerLost` (a BaseException: the checker must not take it for the code'
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
 import functools
@@ -49,6 +50,10 @@ class ServerLost(BaseException):
     def __init__(self, status: str, message: str):
         super().__init__(message)
         self.status = status
+
+
+BUILTIN_ERRORS = {e.__name__: e for e in (KeyError, IndexError, ValueError, TypeError, AttributeError,
+                                           ZeroDivisionError, FloatingPointError, OverflowError)}
 
 
 class RemoteError(Exception):
@@ -256,7 +261,13 @@ class Server:
             exc.code = code
             return exc
         name = kind if kind.isidentifier() else "Exception"
-        exc = type(name, (RemoteError,), {})(message)
+        base = BUILTIN_ERRORS.get(name)  # so `except KeyError` and isinstance checks see what it was
+        args = (message,)
+        if base is KeyError:  # str(KeyError('W3')) is "'W3'": the key back, read as a literal, never run
+            with contextlib.suppress(ValueError, SyntaxError, MemoryError, RecursionError):
+                key = ast.literal_eval(message)
+                args = (key,) if isinstance(key, str) else args
+        exc = type(name, (RemoteError, base) if base else (RemoteError,), {})(*args)
         exc.remote_where = where
         exc.lookup = error.get("lookup") if isinstance(error.get("lookup"), str) else None
         return exc

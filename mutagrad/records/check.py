@@ -8,12 +8,13 @@ from enum import Enum
 
 class Verdict(str, Enum):
     PASS = "pass"
-    WARN = "warn"
+    WARN = "warn"  # a component or probe that could not be judged
     FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"  # the overall verdict when something warns and nothing fails
 
     @property
     def rank(self) -> int:
-        return {"pass": 0, "warn": 1, "fail": 2}[self.value]
+        return {"pass": 0, "warn": 1, "inconclusive": 1, "fail": 2}[self.value]
 
 
 def worst(verdicts) -> Verdict:
@@ -62,7 +63,7 @@ class ComponentResult:
 @dataclass(frozen=True)
 class ProbeResult:
     """All components checked at one point and one hyperparameter setting."""
-    name: str  # "initial", "moved", "lambd", "dropout"
+    name: str  # "initial", "moved", "lambd", "dropout", "lambd+dropout", "batch"
     lambd: float | None
     keep_prob: float | None
     components: tuple[ComponentResult, ...]
@@ -70,6 +71,7 @@ class ProbeResult:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     notes: tuple[str, ...] = ()  # informational (e.g. a method fallback); they do not change the verdict
+    m: int | None = None  # examples (columns of X) this probe used
 
     @property
     def verdict(self) -> Verdict:
@@ -80,7 +82,7 @@ class ProbeResult:
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "lambd": self.lambd, "keep_prob": self.keep_prob,
+            "name": self.name, "lambd": self.lambd, "keep_prob": self.keep_prob, "m": self.m,
             "verdict": self.verdict.value, "evaluations": self.evaluations,
             "warnings": list(self.warnings), "error": self.error, "notes": list(self.notes),
             "components": [c.to_dict() for c in self.components],
@@ -90,7 +92,7 @@ class ProbeResult:
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of a blind gradient check over all probes."""
-    verdict: Verdict
+    verdict: Verdict  # PASS, FAIL or INCONCLUSIVE (something could not be judged, nothing fails)
     localized: str | None  # first failing component in backprop order
     components: tuple[ComponentResult, ...]  # backprop order, worst status over the probes
     probes: tuple[ProbeResult, ...]

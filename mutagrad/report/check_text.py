@@ -8,7 +8,7 @@ from ..records.check import CheckResult, Verdict
 from .console import make_console
 from .fmt import num as _fmt
 
-STYLE = {Verdict.PASS: "green", Verdict.WARN: "yellow", Verdict.FAIL: "bold red"}
+STYLE = {Verdict.PASS: "green", Verdict.WARN: "yellow", Verdict.FAIL: "bold red", Verdict.INCONCLUSIVE: "bold yellow"}
 
 
 def check_table(result: CheckResult, title: str = "") -> Table:
@@ -23,7 +23,7 @@ def check_table(result: CheckResult, title: str = "") -> Table:
         note = c.diagnosis or c.message
         cells = [c.name + mark, f"[{STYLE[c.status]}]{c.status.value}[/]", _fmt(c.rel_error),
                  _fmt(c.margin, ".3g"), _fmt(c.taylor_order, ".2f")] + ([str(c.kinks)] if kinks else [])
-        table.add_row(*cells, c.probe, note)
+        table.add_row(*cells, c.probe or "", note)  # where it fails or warns; a pass names no probe
     return table
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..records.campaign import ConfigRun, RunResult
 
 # GitHub's palette: readable on light and dark notebook themes.
-COLOUR = {Verdict.PASS: "#1a7f37", Verdict.WARN: "#9a6700", Verdict.FAIL: "#cf222e"}
+COLOUR = {Verdict.PASS: "#1a7f37", Verdict.WARN: "#9a6700", Verdict.FAIL: "#cf222e", Verdict.INCONCLUSIVE: "#9a6700"}
 OUTCOME_COLOUR = {"detected": "#1a7f37", "clean": "#1a7f37", "survived": "#cf222e",
                   "false_alarm": "#cf222e", "error": "#6e7781", "timeout": "#6e7781", "crashed": "#6e7781"}
 NOT_RUN = "#eaeef2"

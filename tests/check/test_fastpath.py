@@ -147,4 +147,4 @@ def test_reference_passes_with_the_fast_path_across_seeds(hidden, output, monkey
     for seed in range(3):
         result = check_model(reference_model(hidden, output), seed=seed, mode="exhaustive", taylor=False)
         assert result.verdict.value == "pass", (seed, result.hint)
-    assert len(used) == 12 and all(f is not None for f in used)  # every probe took the fast path
+    assert len(used) == 18 and all(f is not None for f in used)  # every probe took the fast path

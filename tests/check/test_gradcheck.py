@@ -46,7 +46,7 @@ def test_reference_never_fails(hidden, output):
     for seed in range(4):
         result = check_model(reference_model(hidden, output), seed=seed)
         assert result.verdict is Verdict.PASS, (seed, result.hint, [c.to_dict() for c in result.components])
-        assert [p.name for p in result.probes] == ["initial", "moved", "lambd", "dropout"]
+        assert [p.name for p in result.probes] == ["initial", "moved", "lambd", "dropout", "lambd+dropout", "batch"]
 
 
 @pytest.mark.parametrize("component", COMPONENTS)
@@ -117,7 +117,7 @@ def test_regularization_and_dropout_paths_are_exercised():
 
 def test_pinned_hyperparameters_skip_their_probes():
     result = check_model(reference_model(), seed=0, lambd=0.3, keep_prob=1.0)
-    assert [p.name for p in result.probes] == ["initial", "moved"]
+    assert [p.name for p in result.probes] == ["initial", "moved", "batch"]
     assert all(p.lambd == 0.3 for p in result.probes)
 
 

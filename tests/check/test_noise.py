@@ -28,7 +28,7 @@ def divides_by_m_minus_1(component):
         def backward(X, Y, cache, lambd=0.0, keep_prob=1.0):
             grads = true_backward(X, Y, cache, lambd, keep_prob)
             m = X.shape[1]
-            grads[component] = grads[component] * m / (m - 1)
+            grads[component] = grads[component] * m / max(m - 1, 1)  # m = 1: the batch probe
             return grads
         return backward
     return wrap
@@ -85,13 +85,16 @@ def test_cli_json_carries_margin_kinks_and_order():
 @pytest.mark.slow
 @pytest.mark.parametrize("hidden,output", list(itertools.product(HIDDEN, OUTPUT_DIMS)))
 def test_reference_never_fails_over_many_seeds(hidden, output):
-    """The statistical false-alarm test: every configuration, three depths, 50 seeds, all probes."""
+    """The statistical false-alarm test: every configuration, three depths, 50 seeds, all probes
+    (lambd and dropout alone and together, and the batch probe at m = 1)."""
     margins, lossy = [], 0
     for seed in range(FALSE_ALARM_SEEDS):
         dims = DEPTHS[output][seed % 3]
         result = check_model(reference_model(hidden, output, layer_dims=dims), seed=seed, taylor=False)
         assert result.verdict is not Verdict.FAIL, (seed, dims, result.hint)
         assert not result.warnings, (seed, dims, result.warnings)
+        assert [p.name for p in result.probes][-2:] == ["lambd+dropout", "batch"]
+        assert result.probes[-1].m == 1 and not result.probes[-1].notes
         for c in (c for p in result.probes for c in p.components):
             if "the cost loses precision" in c.message:  # log(1 - a) of a saturated sigmoid: confirmed
                 lossy += 1  # by larger steps, and a warn, not a fail

@@ -1,5 +1,6 @@
 """A user's own model file, which the layered fast path cannot serve: sparse bugs caught in both
 modes, auto mode screens by directions, and a correct model's component ends as pass."""
+import functools
 import importlib.util
 
 import numpy as np
@@ -44,6 +45,7 @@ def user_model(dims=DIMS, m=16, backward=None):
 def wrong(component, rows=None, entry=None, relative=1e-3):
     """A backward whose `component` is off in one row or one entry, by `relative` of its largest value."""
     def wrap(true_backward):
+        @functools.wraps(true_backward)  # keeps its signature: the protocol sees lambd, keep_prob
         def backward(*args, **kwargs):
             grads = true_backward(*args, **kwargs)
             g = grads[component].copy()
@@ -167,6 +169,7 @@ def planted_error(component, kind, delta):
     from mutagrad.campaign.sensitivity import planted
 
     def wrap(true_backward):
+        @functools.wraps(true_backward)  # keeps its signature: the protocol sees lambd, keep_prob
         def backward(X, Y, cache, **kwargs):
             grads = true_backward(X, Y, cache, **kwargs)
             pname = component[1:]
@@ -192,5 +195,5 @@ def test_no_false_alarm_on_a_correct_user_file_in_any_probe():
     """Every probe (initial, moved, lambd, dropout), screened by directions: nothing fails or warns."""
     for seed in range(10):
         result = check_model(user_model(), seed=seed, mode="directional")
-        assert [p.name for p in result.probes] == ["initial", "moved", "lambd", "dropout"]
+        assert [p.name for p in result.probes] == ["initial", "moved", "lambd", "dropout", "lambd+dropout", "batch"]
         assert result.verdict is Verdict.PASS, (seed, result.hint)

@@ -34,7 +34,7 @@ def test_json_output_has_verdict_localized_and_components_in_backprop_order():
 def test_reference_module_is_itself_a_model_file():
     result = invoke("check", str(ROOT / "mutagrad" / "mlp.py"), "--json")
     assert result.exit_code == 0
-    assert [p["name"] for p in json.loads(result.output)["probes"]] == ["initial", "moved", "lambd", "dropout"]
+    assert [p["name"] for p in json.loads(result.output)["probes"]] == ["initial", "moved", "lambd", "dropout", "lambd+dropout", "batch"]
 
 
 def test_layers_option_overrides_layer_dims(tmp_path):
@@ -47,7 +47,7 @@ def test_layers_option_overrides_layer_dims(tmp_path):
 def test_pinned_options_are_used():
     data = json.loads(invoke("check", str(ROOT / "mutagrad" / "mlp.py"), "--json", "--lambd", "0.2",
                           "--keep-prob", "0.9", "--seed", "3").output)
-    assert [p["name"] for p in data["probes"]] == ["initial", "moved"]
+    assert [p["name"] for p in data["probes"]] == ["initial", "moved", "batch"]
     assert all(p["lambd"] == 0.2 and p["keep_prob"] == 0.9 for p in data["probes"])
     assert data["seed"] == 3
 
@@ -57,7 +57,7 @@ BAD_INPUT = [
     (["check", "EXAMPLE", "--keep-prob", "1.5"], "must be in (0, 1]"),
     (["check", "EXAMPLE", "--lambd", "-1"], "must be >= 0"),
     (["check", "EXAMPLE", "--layers", "4,x"], "--layers '4,x': expected whole numbers"),
-    (["check", "MLP", "--layers", "4,5"], "LAYER_DIMS [4, 5] disagree with the parameters"),
+    (["check", "EXAMPLE", "--layers", "4,5"], "forward looked up 'W2'"),
 ]
 
 
