@@ -24,6 +24,7 @@ import contextlib
 import ctypes
 import faulthandler
 import functools
+import io
 import math
 import os
 import pickle
@@ -40,6 +41,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from . import safe_pickle
 from .remote import ServerLost
 from .sandbox import hard_limit
 
@@ -240,27 +242,38 @@ def _send(fd: int, outcome: tuple) -> None:
     status, value, error, exception = outcome
     if exception is not None:
         try:
-            pickle.loads(pickle.dumps(exception))  # an exception the parent could not rebuild is left out
+            safe_pickle.loads(_dumps(exception))  # an exception the parent could not rebuild is left out
         except Exception:
             outcome = status, value, error, None
     try:
-        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        data = _dumps(outcome)
     except Exception:
         try:
-            data = pickle.dumps((status, value, error, None), protocol=pickle.HIGHEST_PROTOCOL)
+            data = _dumps((status, value, error, None))
         except Exception as exc:
-            data = pickle.dumps((Status.RAISED, None, f"the result cannot be sent back: {type(exc).__name__}: {exc}",
-                                 None))
+            data = _dumps((Status.RAISED, None, f"the result cannot be sent back: {type(exc).__name__}: {exc}", None))
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
     os.close(fd)
 
 
+def _dumps(obj) -> bytes:
+    """pickle.dumps by each type's own reduction: reducers a library registered in copyreg
+    (tblib's for exceptions, say) would name functions the parent's safe_pickle refuses."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {}
+    pickler.dump(obj)
+    return buffer.getvalue()
+
+
 def _received(child: _Child) -> Isolated | None:
     """The record the child sent, or None if it sent none (or died while sending it)."""
     try:
-        kind, value, error, exception = pickle.loads(b"".join(child.chunks))
+        kind, value, error, exception = safe_pickle.loads(b"".join(child.chunks))
+    except safe_pickle.RefusedPickle as exc:  # nothing it named was called
+        return Isolated(Status.CRASHED, error=f"the result was refused: {exc}")
     except Exception:
         return None
     return Isolated(Status(kind), value, error, exception)

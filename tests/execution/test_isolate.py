@@ -237,3 +237,40 @@ def test_a_campaign_with_hostile_mutants_records_each_and_keeps_the_others(tmp_p
     assert "not judged: 1 error, 1 timeout, 3 crashed" in hostile.stdout
     md = (tmp_path / "r1" / "report.md").read_text()
     assert "| timeouts (no result within the time limit) | 1 |" in md and "**CRASHED**" in md
+
+
+class _RunsInTheParent:
+    """A result whose unpickling would call os.system: what a hostile checker could hand its worker."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def return_a_hostile_pickle(marker):
+    return _RunsInTheParent(marker)
+
+
+def return_records():
+    from mutagrad.records.campaign import ComponentScore, ConfigRun
+    from mutagrad.records.check import Verdict
+    return ConfigRun("relu-sigmoid", 0, Verdict.FAIL, localized="dW2", expected=("dW2",),
+                     components=(ComponentScore("dW2", Verdict.FAIL, np.float64(0.5), 1e3, "moved"),)), np.arange(3.0)
+
+
+def test_a_result_that_would_run_code_in_the_parent_is_refused(tmp_path):
+    marker = tmp_path / "ran-in-the-parent"
+    done = run_isolated(return_a_hostile_pickle, str(marker), timeout=600)
+    assert done.status is Status.CRASHED and "refused" in done.error and "posix.system" in done.error
+    assert not marker.exists()
+
+
+def test_records_numpy_and_exceptions_come_back():
+    done = run_isolated(return_records, timeout=600)
+    run, array = done.value
+    assert done.ok and run.localized_correctly and run.components[0].rel_error == 0.5
+    assert array.tolist() == [0.0, 1.0, 2.0]
+    raised = run_isolated(raise_value_error, timeout=600)
+    assert raised.status is Status.RAISED and isinstance(raised.exception, ValueError)
