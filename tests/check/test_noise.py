@@ -101,4 +101,6 @@ def test_reference_never_fails_over_many_seeds(hidden, output):
             else:
                 margins.append(c.margin)
     assert max(margins) < FAIL_MARGIN / 3  # calibration: the fail line sits far above the reference's noise
-    assert lossy <= 0.01 * len(margins)
+    # the escape hatch stays rare: 1-2% of components, most of them a saturated sigmoid at the batch
+    # probe's single example (m = 1), where one log(1 - a) carries the whole cost
+    assert lossy <= 0.02 * len(margins)
