@@ -21,7 +21,6 @@ A child ignores Ctrl-C: the caller stops, and kills every child it started befor
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import faulthandler
 import functools
 import io
@@ -43,7 +42,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from . import safe_pickle
 from .remote import ServerLost
-from .sandbox import hard_limit
+from .sandbox import hard_limit, libc as sandbox_libc
 
 DEFAULT_MEMORY_MB = 2048  # per child; a 10 GB allocation becomes a MemoryError, not the OOM killer
 CPU_GRACE = 5  # RLIMIT_CPU = timeout x cores + this: a backstop if the parent dies before it can kill a child
@@ -180,7 +179,7 @@ def _sleep(seconds):
 def _start(index, fn, args, timeout, memory_mb, cwd) -> _Child:
     folder = tempfile.mkdtemp(prefix="mutagrad-") if cwd is None else None
     parent = os.getpid()
-    libc = _libc()  # loaded before the fork: the child only calls into it
+    libc = sandbox_libc()  # loaded before the fork: the child only calls into it
     read, write = os.pipe()
     sys.stdout.flush()  # a child must not inherit (and later print) the parent's buffered output
     sys.stderr.flush()
@@ -308,14 +307,3 @@ def _where(exc: BaseException) -> str:
     libraries = (str(Path(__file__).resolve().parents[1]), sys.prefix, sys.base_prefix)
     own = [f for f in frames if not f.filename.startswith(libraries)] or frames
     return f" ({Path(own[-1].filename).name}:{own[-1].lineno})" if own else ""
-
-
-@functools.cache
-def _libc():
-    """The C library, for prctl (Linux); None elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None

@@ -130,11 +130,11 @@ def _python_folders() -> tuple[str, ...]:
 
 def limiter(cpu_seconds: int | None, memory_mb: int | None):
     """A preexec function: limits with hard = soft, killed with its parent."""
-    libc = _libc()
+    c = libc()  # loaded before the fork: the child only calls into it
 
     def limit() -> None:
-        if libc is not None:
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if c is not None:
+            c.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         hard_limit(resource.RLIMIT_CORE, 0)
         hard_limit(resource.RLIMIT_FSIZE, FILE_MB * 2**20)
         if memory_mb is not None:
@@ -151,7 +151,8 @@ def hard_limit(which: int, value: int) -> None:
 
 
 @functools.cache
-def _libc():
+def libc():
+    """The C library, for prctl (Linux); None elsewhere."""
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -162,6 +163,6 @@ def _libc():
 
 def non_dumpable() -> None:
     """Make this (trusted) process non-dumpable: a process of the same user cannot ptrace it."""
-    libc = _libc()
-    if libc is not None:
-        libc.prctl(4, 0)  # PR_SET_DUMPABLE, 0
+    c = libc()
+    if c is not None:
+        c.prctl(4, 0)  # PR_SET_DUMPABLE, 0

@@ -39,7 +39,7 @@ def render_markdown(result: RunResult) -> str:
         "| measure | result |",
         "| --- | --- |",
         f"| detection rate (detected / detectable) | {s.detected}/{s.detectable} ({_pct(s.detection_rate)}) |",
-        f"| localization accuracy (blamed an expected component / detected) | "
+        "| localization accuracy (blamed an expected component / detected) | "
         + (f"{s.localized}/{s.detected} ({_pct(s.localization_rate)}) |"
            if not s.detected or any(m.localized for m in result.mutants if m.detected)
            else "n/a (the checker names no gradient) |"),
