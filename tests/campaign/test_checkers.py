@@ -144,6 +144,7 @@ def no_gate(monkeypatch):
     monkeypatch.setattr(runner, "sanity_gate", lambda *args, **kwargs: gate)
 
 
+@pytest.mark.slow
 def test_a_checker_that_always_passes_detects_nothing(trivial, no_gate):
     result = runner.run_campaign(CATALOG.select(), jobs=2, checker=trivial("always_pass"))
     s = result.summary
@@ -151,6 +152,7 @@ def test_a_checker_that_always_passes_detects_nothing(trivial, no_gate):
     assert s.false_alarms == 0 and s.errors == 0
 
 
+@pytest.mark.slow
 def test_a_checker_that_always_fails_is_flagged_on_every_reference_run(trivial, no_gate):
     result = runner.run_campaign(CATALOG.select(), jobs=2, checker=trivial("always_fail"))
     s = result.summary
@@ -159,6 +161,7 @@ def test_a_checker_that_always_fails_is_flagged_on_every_reference_run(trivial, 
     assert s.localized == 0  # a verdict without a named gradient is never counted as localized
 
 
+@pytest.mark.slow
 def test_a_checker_that_raises_gets_errors_not_detections(trivial, no_gate):
     result = runner.run_campaign(CATALOG.select(categories=["shapes", "consistent"]), jobs=2,
                                  checker=trivial("raises"))
@@ -196,6 +199,7 @@ def test_the_checker_sees_pinned_dropout_masks(tmp_path):
     assert run.error is None and run.verdict is Verdict.PASS  # the same masks on every forward call
 
 
+@pytest.mark.slow
 def test_torch_gradcheck_passes_the_gate_and_catches_a_transposed_dw():
     pytest.importorskip("torch")
     checker = resolve("torch-gradcheck-fast")
@@ -203,6 +207,7 @@ def test_torch_gradcheck_passes_the_gate_and_catches_a_transposed_dw():
     assert runner.run_mutant(CATALOG.get("transposed-dw"), 0, checker=checker).outcome is Outcome.DETECTED
 
 
+@pytest.mark.slow
 def test_a_comparison_resumes_from_its_journal_to_the_same_report(tmp_path):
     entries = CATALOG.select(["transposed-dw", "forgotten-dropout-mask"])
     checkers = resolve_all(["course", "mutagrad"])

@@ -96,6 +96,7 @@ def test_ctrl_c_gives_a_partial_result_and_keeps_what_finished(tmp_path):
     assert len(path.read_text().splitlines()) == 1 + 2
 
 
+@pytest.mark.slow
 def test_checkpoints_give_partial_results_while_the_run_goes(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
     seen = []

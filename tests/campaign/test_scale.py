@@ -83,6 +83,7 @@ def test_an_unknown_mode_is_refused_before_any_check():
         runner.run_campaign(SMALL, mode="sideways")
 
 
+@pytest.mark.slow
 def test_run_takes_mode_and_journals_it(tmp_path):
     out = tmp_path / "reports"
     res = CliRunner().invoke(cli, ["run", "transposed-dw", "--mode", "exhaustive", "--out", str(out), "-q",

@@ -84,6 +84,7 @@ def test_a_broken_answer_key_is_one_line_naming_file_and_line(tmp_path):
         read_secret(tmp_path / SECRET_FILE)
 
 
+@pytest.mark.slow
 def test_grade_with_the_key_names_the_student_from_the_folder_or_the_option(two_students, tmp_path, capsys):
     folder = two_students / "anna-lee"
     handed_out = (folder / "model.py").read_text()

@@ -207,6 +207,7 @@ def test_a_damaged_or_missing_exercise_file_is_bad_input(tmp_path, capsys):
     assert code == 2 and "damaged" in err
 
 
+@pytest.mark.slow
 def test_a_whole_exercise_new_check_answer_fix_and_bend(tmp_path):
     entry = CATALOG.get(BENDABLE)
     folder = tmp_path / "ex"

@@ -80,6 +80,7 @@ def graded_class(tmp_path_factory):
     return root, class_dir, subs, rows, path, expected, seen
 
 
+@pytest.mark.slow
 def test_a_class_of_32_gets_one_row_per_student_with_the_right_result(graded_class):
     _, _, _, rows, _, expected, seen = graded_class
     assert len(rows) == len(FIRST) == len(PLAN)

@@ -20,6 +20,7 @@ def test_a_file_hiding_a_hole_fails_and_is_localized(name, localized, probe):
     assert next(c for c in data["components"] if c["name"] == localized)["probe"] == probe
 
 
+@pytest.mark.slow
 def test_inconclusive_exits_3_with_its_own_verdict_unless_accepted():
     result = invoke("check", MODELS / "hole_unpinned_rng.py", "--json")
     assert result.exit_code == 3

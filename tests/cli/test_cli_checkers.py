@@ -10,6 +10,7 @@ IDS = ("transposed-dw", "forgotten-dropout-mask", "missing-lambda-over-m-term", 
 SECTION = "## Measure your own gradient checker"
 
 
+@pytest.mark.slow
 def test_one_checker_keeps_report_json_as_today_and_names_the_checker(tmp_path):
     result = invoke("run", *IDS, "--checker", "course", "--out", tmp_path, "-j", "2", "-q")
     assert result.exit_code == 1, result.output  # the course's check misses the dropout and lambd bugs
@@ -20,6 +21,7 @@ def test_one_checker_keeps_report_json_as_today_and_names_the_checker(tmp_path):
     assert (tmp_path / "mutation-report.json").is_file()
 
 
+@pytest.mark.slow
 def test_several_checkers_make_one_campaign_side_by_side(tmp_path):
     result = invoke("run", *IDS, "--checker", "course", "--checker", "mutagrad", "--out", tmp_path, "-j", "2")
     assert "checkers side by side" in result.output
@@ -50,6 +52,7 @@ def test_the_example_checker_in_the_readme_is_the_example_file():
     assert block == (EXAMPLES / "my_checker.py").read_text()
 
 
+@pytest.mark.slow
 def test_a_checker_written_from_the_readme_runs_unchanged(tmp_path):
     text = (ROOT / "README.md").read_text()
     section = text[text.index(SECTION):]

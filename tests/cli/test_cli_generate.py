@@ -36,6 +36,7 @@ def test_a_model_file_gives_the_same_files_twice(capsys, tmp_path):
     assert info["operators"]["number"]["bug"] >= 4 and set(outputs[0]) == {"number.yaml", "classification.json"}
 
 
+@pytest.mark.slow
 def test_mlp_mutants_run_unchanged_in_mutagrad_run(capsys, tmp_path):
     """Entries in the catalog's schema: `mutagrad run --catalog` and `show` take them as they are."""
     out = tmp_path / "ops"

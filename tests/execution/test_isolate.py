@@ -168,6 +168,7 @@ def test_jobs_run_at_the_same_time(tmp_path):
     assert results[0].value is True and results[1].value is True
 
 
+@pytest.mark.slow
 def test_a_hanging_call_does_not_hold_up_the_others():
     calls = [(loop_forever, ())] + [(double, (i,)) for i in range(4)]
     results = dict(run_each(calls, jobs=2, timeout=HANG))
