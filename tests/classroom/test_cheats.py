@@ -36,7 +36,7 @@ def grade_marked(class_dir, folder="anna-lee"):
             for key in (class_dir, class_dir / "instructor.key")]
 
 
-def never_correct(results):
+def assert_never_correct(results):
     for result in results:  # wrong (exit 1), or bad input (a MutagradError: exit 2 through main)
         assert result.exit_code == 1, result.output
         assert not result.output.startswith("correct"), result.output
@@ -67,12 +67,12 @@ def test_the_cheats_are_real_model_files_that_keep_the_bug(bendable):
 
 def test_monkeypatching_the_grader_in_sys_modules(bendable):
     with_cheat(bendable, "monkeypatch_grader")
-    never_correct(grade_marked(bendable))
+    assert_never_correct(grade_marked(bendable))
 
 
 def test_forging_the_result_through_an_inherited_pipe(bendable):
     with_cheat(bendable, "forge_fd")
-    never_correct(grade_marked(bendable))
+    assert_never_correct(grade_marked(bendable))
 
 
 def test_a_pickle_that_runs_code_in_the_parent(bendable, monkeypatch):
@@ -80,19 +80,19 @@ def test_a_pickle_that_runs_code_in_the_parent(bendable, monkeypatch):
     with_cheat(bendable, "pickle_reduce")
     results = grade_marked(bendable)
     assert os.environ["MUTAGRAD_CHEAT_RAN_IN_PARENT"] == "0"
-    never_correct(results)
+    assert_never_correct(results)
 
 
 def test_swapping_the_reference_and_bending_the_cost(bendable):
     with_cheat(bendable, "swap_reference", bend=True)
-    never_correct(grade_marked(bendable))
+    assert_never_correct(grade_marked(bendable))
 
 
 def test_bending_the_cost_alone_is_caught_by_the_comparison(bendable):
     model = bendable / "anna-lee" / "model.py"
     model.write_text(model.read_text().replace(PENALTY, "return loss"))
     assert invoke("check", model).exit_code == 0  # the check alone is fooled
-    never_correct(grade_marked(bendable))
+    assert_never_correct(grade_marked(bendable))
 
 
 def forge_exercise_file(folder, config):

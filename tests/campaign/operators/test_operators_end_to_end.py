@@ -9,6 +9,7 @@ from mutagrad.campaign.runner import run_campaign
 
 MIN_BUG_ENTRIES = 300  # gradient-bug (mutant, configuration) pairs
 MIN_DETECTION = 0.99
+SAMPLE_STEP = 2  # every other distinct gradient-bug mutant is checked end to end
 
 
 @pytest.mark.slow
@@ -18,14 +19,18 @@ def test_mutagrad_catches_and_localizes_the_operator_mutants(tmp_path):
     write(generated, tmp_path)
     catalog = load_catalog(tmp_path)  # the catalog's own validation: schema, patch, requires
     assert sum(e.detectable for e in catalog.entries) >= MIN_BUG_ENTRIES
-    # Every distinct mutant once (its first bug configuration) and every equivalent entry: the whole
-    # per-configuration campaign (README: `mutagrad run --all --catalog DIR`) takes several times longer.
-    firsts = {}
+    # Every other distinct mutant once (its first bug configuration, in catalog order) and every
+    # equivalent entry, to keep the suite under five minutes; the whole per-configuration campaign
+    # is the README's `mutagrad run --all --catalog DIR`.
+    firsts, equivalent = {}, []
     for entry in catalog.entries:
-        if not entry.detectable or entry.patch not in firsts:
-            firsts.setdefault(entry.patch if entry.detectable else entry.id, entry)
+        if entry.detectable:
+            firsts.setdefault(entry.patch, entry)
+        else:
+            equivalent.append(entry)
     assert len(firsts) >= 200
-    result = run_campaign(tuple(firsts.values()), jobs=2, catalog=catalog.source)
+    sample = tuple(list(firsts.values())[::SAMPLE_STEP]) + tuple(equivalent)
+    result = run_campaign(sample, jobs=2, catalog=catalog.source)
     summary = result.summary
     assert summary.detection_rate >= MIN_DETECTION, result
     assert summary.localization_rate == 1.0, result  # every detected bug at the oracle's first wrong component
