@@ -164,15 +164,17 @@ class Evaluator:
         except MemoryError:
             raise  # out of memory is not an answer to judge: the process running the check crashed
         except Exception as exc:
-            where = where_in_user_code(exc, self.model.source)
-            mistake = missing_parameter(exc, parameters, "forward", self.model.name, where, self.model.layer_dims)
-            if mistake:
-                raise mistake from exc
-            raise UserCodeError(f"forward raised {type(exc).__name__}: {exc}", where) from exc
+            raise self._user_error(exc, parameters, "forward") from exc
         if not isinstance(out, tuple) or len(out) != 2:
             raise ProtocolError(f"{self.model.name}: forward must return (cost, cache), "
                                 f"it returned {type(out).__name__}")
         return out
+
+    def _user_error(self, exc: Exception, parameters: dict, role: str) -> Exception:
+        """What the code under check raised: bad input when it looked up a missing parameter, else a UserCodeError."""
+        where = where_in_user_code(exc, self.model.source)
+        mistake = missing_parameter(exc, parameters, role, self.model.name, where, self.model.layer_dims)
+        return mistake or UserCodeError(f"{role} raised {type(exc).__name__}: {exc}", where)
 
     def cost(self, parameters) -> float:
         cost = np.asarray(self.forward(parameters)[0])
@@ -220,11 +222,7 @@ class Evaluator:
         except MemoryError:
             raise
         except Exception as exc:
-            where = where_in_user_code(exc, self.model.source)
-            mistake = missing_parameter(exc, parameters, "backward", self.model.name, where, self.model.layer_dims)
-            if mistake:
-                raise mistake from exc
-            raise UserCodeError(f"backward raised {type(exc).__name__}: {exc}", where) from exc
+            raise self._user_error(exc, parameters, "backward") from exc
         if not isinstance(grads, dict):
             raise ProtocolError(f"{self.model.name}: backward must return a dict of gradients, "
                                 f"it returned {type(grads).__name__}")
