@@ -18,15 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MutagradError, ProtocolError
-from ..execution.isolate import DEFAULT_MEMORY_MB, Status
+from ..execution.isolate import DEFAULT_MEMORY_MB
 from .protocol import Model, _accepts, validate_signatures, where_in_user_code
+from .sandboxed import DEFAULT_CHECK_TIMEOUT, IsolationError, check_file_sandboxed  # noqa: F401 (IsolationError: API)
 
 FORWARD_NAMES = ("forward", "forward_propagation_n")
 BACKWARD_NAMES = ("backward", "backward_propagation_n")
 DEFAULT_M = 10  # examples in the default data set
 DEFAULT_BIAS_SCALE = 0.1  # default biases: small, random, non-zero
 MAX_MODEL_BYTES = 10 * 2 ** 20  # a model file is code of a few KB; compiling 50 MB exhausts the memory limit
-DEFAULT_CHECK_TIMEOUT = 120.0  # seconds; the largest benchmark network (784-256-128-10) checks in ~3 s
 _counter = itertools.count()
 
 
@@ -177,14 +177,6 @@ def load_model(path, layers=None, label: str | None = None) -> Model:
     return model
 
 
-class IsolationError(MutagradError):
-    """The model file's process gave no result: `status` is Status.TIMEOUT or Status.CRASHED."""
-
-    def __init__(self, message: str, status: Status = Status.CRASHED):
-        super().__init__(message)
-        self.status = status
-
-
 def check_file_isolated(path, *, layers=None, timeout: float | None = DEFAULT_CHECK_TIMEOUT,
                         memory_mb: int | None = DEFAULT_MEMORY_MB, sandbox: str = "auto", **options):
     """Check a model file whose code runs only in a sandboxed server process; see check/sandboxed.py.
@@ -193,7 +185,7 @@ def check_file_isolated(path, *, layers=None, timeout: float | None = DEFAULT_CH
         path: the model file; messages name it as given.
         layers: layer sizes instead of the file's LAYER_DIMS.
         timeout: CPU seconds for the model file's process (None: no limit); a wall-clock
-            backstop (execution.remote.wall_backstop) stops a process that sleeps.
+            backstop (execution.process.wall_backstop) stops a process that sleeps.
         memory_mb: that process's address-space limit (None: no limit).
         sandbox: "auto" (bubblewrap when it works here), "bwrap" or "none".
         **options: protocol.check_model's options (seed, lambd, keep_prob, method, mode).
@@ -201,6 +193,5 @@ def check_file_isolated(path, *, layers=None, timeout: float | None = DEFAULT_CH
     Returns:
         The CheckResult, with the file's printed output and the sandbox used.
     """
-    from .sandboxed import check_file_sandboxed
     return check_file_sandboxed(path, layers=layers, timeout=timeout, memory_mb=memory_mb, sandbox=sandbox,
                                 **options)

@@ -9,27 +9,44 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import MutagradError, ProtocolError
-from ..execution import sandbox as sandboxes
+from ..execution import process, sandbox as sandboxes
 from ..execution.isolate import DEFAULT_MEMORY_MB, Status, run_isolated
-from ..execution.remote import RemoteError, RemoteExit, Server, wall_backstop
-from .model_file import (BACKWARD_NAMES, DEFAULT_CHECK_TIMEOUT, FORWARD_NAMES, IsolationError, _layer_dims,
-                         _with_layers,                          default_init_parameters, default_make_data, read_source)
-from .protocol import Model, check_model, validate_signatures
+from ..execution.process import wall_backstop
 
-ROLES = {"forward": FORWARD_NAMES, "backward": BACKWARD_NAMES, "make_data": ("make_data",),
-         "init_parameters": ("init_parameters",)}
+if TYPE_CHECKING:
+    from ..execution.remote import Server
+    from .protocol import Model
+
+# This module imports no numpy and none of the checker: the worker starts the server first,
+# then imports them while the server boots (see _check_in_worker).
+DEFAULT_CHECK_TIMEOUT = 120.0  # seconds; the largest benchmark network (784-256-128-10) checks in ~3 s
 WORKER_SLACK = 15.0  # seconds beyond the server's backstop before the trusted worker itself is stopped
+
+
+class IsolationError(MutagradError):
+    """The model file's process gave no result: `status` is Status.TIMEOUT or Status.CRASHED."""
+
+    def __init__(self, message: str, status: Status = Status.CRASHED):
+        super().__init__(message)
+        self.status = status
 
 
 def load_remote_model(server: Server, path, layers=None, label: str | None = None,
                       constants=()) -> tuple[Model, dict]:
     """(Model of remote functions, the file's plain constants) for a model file loaded in `server`."""
+    from ..execution.remote import RemoteError, RemoteExit
+    from .model_file import (BACKWARD_NAMES, FORWARD_NAMES, _layer_dims, _with_layers, default_init_parameters,
+                             default_make_data, read_source)
+    from .protocol import Model, validate_signatures
+    roles = {"forward": FORWARD_NAMES, "backward": BACKWARD_NAMES, "make_data": ("make_data",),
+             "init_parameters": ("init_parameters",)}
     label = label or str(path)
     source, _ = read_source(path, label)  # compiled here, never run here: syntax errors name the line
     try:
-        functions, values = server.load(source, Path(path).name, ROLES, ("LAYER_DIMS", *constants))
+        functions, values = server.load(source, Path(path).name, roles, ("LAYER_DIMS", *constants))
     except RemoteExit as exc:
         raise MutagradError(f"{label}: the file called sys.exit({exc.code}) while loading") from None
     except RemoteError as exc:
@@ -40,9 +57,9 @@ def load_remote_model(server: Server, path, layers=None, label: str | None = Non
 
     def find(role, required=True):
         if role in functions and functions[role] is None:
-            raise ProtocolError(f"{label}: {ROLES[role][0]} is not a function")
+            raise ProtocolError(f"{label}: {roles[role][0]} is not a function")
         if role not in functions and required:
-            raise ProtocolError(f"{label}: defines no {role} function (expected one of: {', '.join(ROLES[role])})")
+            raise ProtocolError(f"{label}: defines no {role} function (expected one of: {', '.join(roles[role])})")
         return functions.get(role)
 
     forward, backward = find("forward"), find("backward")
@@ -89,7 +106,10 @@ def check_file_sandboxed(path, *, layers=None, timeout: float | None = DEFAULT_C
 def _check_in_worker(path: str, label: str, layers, options: dict, timeout, memory_mb, sandbox: str):
     """In the trusted worker: serve the file, check it, attach what it printed."""
     sandboxes.non_dumpable()
-    with Server(sandbox_choice=sandbox, cpu_seconds=timeout, memory_mb=memory_mb, label=label) as server:
+    started = process.start(sandboxes.resolve(sandbox), timeout, memory_mb)  # it boots while we import
+    from ..execution.remote import Server
+    from .protocol import check_model
+    with Server(cpu_seconds=timeout, memory_mb=memory_mb, label=label, started=started) as server:
         model, _ = load_remote_model(server, path, layers=layers, label=label)
         result = check_model(model, config={"file": label, "layer_dims": list(model.layer_dims)}, **options)
         return dataclasses.replace(result, output=server.output(), sandbox=server.kind.value)

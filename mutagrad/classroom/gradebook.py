@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -89,11 +88,14 @@ def fingerprint(key: KeyRow, path: Path) -> str:
     return digest.hexdigest()
 
 
-def _grade_copy(path: Path, key: KeyRow) -> tuple[str, str]:
-    """In a child: grade a copy of the submission as model.py, against the key's exercise."""
+def _grade_copy(source: bytes, path: Path, key: KeyRow) -> tuple[str, str]:
+    """In a child: grade the submission's bytes as model.py, against the key's exercise.
+
+    The bytes travel with the call, so a Dask worker on another machine grades what was read here.
+    """
     folder = Path.cwd() / "submission"  # the child's own temporary folder
     folder.mkdir()
-    shutil.copyfile(path, folder / "model.py")
+    (folder / "model.py").write_bytes(source)
     try:
         result = grade(folder, key.exercise)
     except MutagradError as exc:
@@ -166,10 +168,11 @@ def _plan(keys, class_dir, submissions, done) -> tuple[dict[str, Row], list]:
     return rows, todo
 
 
-def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None,
+def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None, scheduler: str | None = None,
                 progress: Callable[[Row], None] | None = None) -> tuple[list[Row], Path]:
     """Grade every student of CLASS_DIR's answer key; write out/gradebook.csv (out: CLASS_DIR).
 
+    scheduler: a Dask scheduler's address to grade on (None: here, `jobs` at a time).
     Returns the rows in the answer key's order and the gradebook's path.
     """
     class_dir = Path(class_dir)
@@ -186,7 +189,12 @@ def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None,
     if progress:
         for row in rows.values():
             progress(row)
-    calls = [(_grade_copy, (found.resolve(), key)) for key, found, _ in todo]
+    calls = []
+    for key, found, _ in todo:
+        try:
+            calls.append((_grade_copy, (found.read_bytes(), found.resolve(), key)))
+        except OSError as exc:
+            raise MutagradError(f"{found}: cannot read the submission: {exc.strerror}") from exc
     try:
         journal = open(out / JOURNAL, "a", encoding="utf-8")
         if journal.tell() and not (out / JOURNAL).read_bytes().endswith(b"\n"):
@@ -194,7 +202,12 @@ def grade_class(class_dir, *, submissions=None, jobs: int = 1, out=None,
     except OSError as exc:
         raise MutagradError(f"{out / JOURNAL}: cannot write the grading journal: {exc}") from exc
     with journal:
-        for index, isolated in run_each(calls, jobs=jobs, timeout=CLASS_TIMEOUT):
+        if scheduler is None:
+            results = run_each(calls, jobs=jobs, timeout=CLASS_TIMEOUT)
+        else:
+            from ..execution.dask_executor import run_each_dask
+            results = run_each_dask(calls, scheduler=scheduler, timeout=CLASS_TIMEOUT)
+        for index, isolated in results:
             key, found, mark = todo[index]
             result, reason = _outcome(isolated)
             row = Row(key.student, key.folder, key.exercise.mutant_id, Result(result), reason, handed_in(found),

@@ -10,26 +10,42 @@ Only `main` turns mutagrad's errors into one line on stderr and exit code 2.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from ..errors import MutagradError
-from . import campaign, check, exercise, generate
 from .options import FullHelpGroup
 
+# Each command is imported only when it runs (or when --help lists them): `mutagrad check`
+# then starts without loading the campaign, classroom and generator code.
+COMMANDS = {
+    "check": "check:check",
+    "run": "campaign:run", "list": "campaign:list_entries", "show": "campaign:show",
+    "sensitivity": "campaign:sensitivity",
+    "exercise": "exercise:exercise",
+    "generate": "generate:generate",
+}
 
-@click.group(cls=FullHelpGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(FullHelpGroup):
+    """The top-level group: its commands' modules are imported on first use."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mutagrad")
 def cli():
     """mutagrad: is my gradient right, and if not, which part is wrong?"""
-
-
-cli.add_command(check.check)
-for command in (campaign.run, campaign.list_entries, campaign.show, campaign.sensitivity):
-    cli.add_command(command)
-cli.add_command(exercise.exercise)
-cli.add_command(generate.generate)
 
 
 def main(argv=None):
@@ -42,8 +58,10 @@ def main(argv=None):
     except click.ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "mutagrad"
-        if ctx is not None and ctx.command is check.check and "--json" in (sys.argv[1:] if argv is None else argv):
-            click.echo(check.json_error(exc.format_message()))  # --json: stdout is one JSON object
+        if ctx is not None and ctx.command_path.split()[1:] == ["check"] \
+                and "--json" in (sys.argv[1:] if argv is None else argv):
+            from .check import json_error
+            click.echo(json_error(exc.format_message()))  # --json: stdout is one JSON object
         click.echo(f"{where}: error: {exc.format_message()}", err=True)
         sys.exit(2)
     except MutagradError as exc:

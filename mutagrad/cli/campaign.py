@@ -6,10 +6,28 @@ import textwrap
 
 import click
 
+from ..campaign.configs import REFERENCE_SEEDS
 from ..errors import MutagradError
 from ..report.console import make_console
-from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, RUN_SEED, SANDBOX, SANDBOX_HELP, SEED, SEED_HELP,
+from .options import (CATALOG_HELP, MEMORY_HELP, MEMORY_MB, SANDBOX, SANDBOX_HELP, SEED, SEED_HELP, SEED_MAX,
                       TIMEOUT, seed_range, show_width, sigterm_interrupts, write_atomic)
+
+
+class RunSeed(click.IntRange):
+    """--seed of `mutagrad run`: the reference is also checked with seed + 1 .. seed + REFERENCE_SEEDS - 1."""
+
+    def __init__(self):
+        super().__init__(min=0, max=SEED_MAX - (REFERENCE_SEEDS - 1))
+
+    def convert(self, value, param, ctx):
+        seed = click.INT.convert(value, param, ctx)
+        if seed > self.max:
+            self.fail(f"{seed} is too large: the reference runs also use seed + 1 .. seed + {REFERENCE_SEEDS - 1}, "
+                      f"and seeds end at {SEED_MAX}; use at most {self.max}", param, ctx)
+        return super().convert(seed, param, ctx)
+
+
+RUN_SEED = RunSeed()
 
 
 @click.command()

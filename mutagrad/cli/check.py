@@ -48,13 +48,17 @@ def check(file, layers, lambd, keep_prob, seed, as_json, method, mode, timeout, 
     fails; 2: bad input, or FILE hangs or crashes its process; 3: inconclusive (something could
     not be judged, nothing fails; 0 with --accept-inconclusive).
     """
-    from ..check.model_file import check_file_isolated, parse_layers
+    # Only what the check needs: the worker starts FILE's server before it imports the checker.
+    from ..check.sandboxed import check_file_sandboxed
     from ..records.check import Verdict
 
     try:
-        dims = parse_layers(layers) if layers else None
-        result = check_file_isolated(file, layers=dims, timeout=timeout, memory_mb=memory_mb, sandbox=sandbox,
-                                     seed=seed, lambd=lambd, keep_prob=keep_prob, method=method, mode=mode)
+        dims = None
+        if layers:
+            from ..check.model_file import parse_layers
+            dims = parse_layers(layers)
+        result = check_file_sandboxed(file, layers=dims, timeout=timeout, memory_mb=memory_mb, sandbox=sandbox,
+                                      seed=seed, lambd=lambd, keep_prob=keep_prob, method=method, mode=mode)
     except MutagradError as exc:
         if as_json:
             click.echo(json_error(str(exc)))

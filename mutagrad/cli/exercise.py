@@ -107,7 +107,10 @@ def exercise_grade(folder, key, student, results_json, max_score, sandbox):
 @click.option("--jobs", type=click.IntRange(min=1), help="Gradings at once  [default: the number of cores]")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Folder for gradebook.csv and its journal  [default: CLASS_DIR]")
-def exercise_grade_class(class_dir, submissions, jobs, out):
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Grade on a Dask cluster (e.g. tcp://127.0.0.1:8786); needs mutagrad[dask]. "
+                   "--jobs is then the cluster's.")
+def exercise_grade_class(class_dir, submissions, jobs, out, scheduler):
     """Grade every student of CLASS_DIR/answer_key.csv into a gradebook CSV; a rerun grades only what changed."""
     import os
 
@@ -117,7 +120,7 @@ def exercise_grade_class(class_dir, submissions, jobs, out):
         click.echo(f"{row.student}: {row.result.value}" + ("" if row.result is Result.CORRECT else f": {row.reason}"))
 
     rows, path = grade_class(class_dir, submissions=submissions, jobs=jobs or os.cpu_count() or 1, out=out,
-                             progress=show)
+                             scheduler=scheduler, progress=show)
     if submissions:
         unknown = strays(class_dir, submissions)
         if unknown:

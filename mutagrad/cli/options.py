@@ -11,7 +11,6 @@ import threading
 
 import click
 
-from ..campaign.configs import REFERENCE_SEEDS
 
 SEED_HELP = "Seed for data, parameters, moved points and dropout masks."
 SEED_MAX = 2 ** 32 - 1  # numpy's legacy seeding (np.random.seed) takes 0 .. 2**32 - 1
@@ -35,8 +34,9 @@ class FullHelpGroup(click.Group):
     """A command group whose --help lists each command's whole first sentence, wrapped, never cut with '...'."""
 
     def format_commands(self, ctx, formatter):
-        for command in self.commands.values():
-            if command.short_help is None and command.help:
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and command.short_help is None and command.help:
                 command.short_help = " ".join(command.help.split("\n\n")[0].split())
         super().format_commands(ctx, formatter)
 
@@ -63,21 +63,6 @@ class FiniteFloat(click.ParamType):
         return value
 
 
-class RunSeed(click.IntRange):
-    """--seed of `mutagrad run`: the reference is also checked with seed + 1 .. seed + REFERENCE_SEEDS - 1."""
-
-    def __init__(self):
-        super().__init__(min=0, max=SEED_MAX - (REFERENCE_SEEDS - 1))
-
-    def convert(self, value, param, ctx):
-        seed = click.INT.convert(value, param, ctx)
-        if seed > self.max:
-            self.fail(f"{seed} is too large: the reference runs also use seed + 1 .. seed + {REFERENCE_SEEDS - 1}, "
-                      f"and seeds end at {SEED_MAX}; use at most {self.max}", param, ctx)
-        return super().convert(seed, param, ctx)
-
-
-RUN_SEED = RunSeed()
 TIMEOUT = FiniteFloat(low=0, high=TIMEOUT_MAX, low_open=True)
 LAMBD = FiniteFloat(low=0)  # nan or inf would be blamed on the model file
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from . import safe_pickle
-from .remote import ServerLost
+from .process import ServerLost
 from .sandbox import hard_limit, libc as sandbox_libc
 
 DEFAULT_MEMORY_MB = 2048  # per child; a 10 GB allocation becomes a MemoryError, not the OOM killer

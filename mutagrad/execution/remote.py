@@ -1,6 +1,6 @@
 """The trusted side of a server process (server.py): functions that look local, run remotely.
 
-`Server` starts the process in its sandbox (sandbox.py) with its limits, loads one source
+`Server` starts the process (process.py: in its sandbox, with its limits), loads one source
 into it and gives back `RemoteFunction`s: callables whose signature is the remote function's,
 so the checker's protocol runs unchanged here, in a process that never runs the code. Each
 call ships its arguments as data (wire.py), with the legacy global RNG state and any `rng`
@@ -15,41 +15,25 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import fcntl
 import functools
 import inspect
 import os
 import select
 import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
 from . import sandbox, wire
+from .process import Process, ServerLost, start, wall_backstop  # noqa: F401 (ServerLost, wall_backstop: for callers)
 
-SERVER_DIR = str(Path(__file__).resolve().parent)
-BOOT = "import sys; sys.path.insert(0, sys.argv[1]); import server; server.main(int(sys.argv[2]), int(sys.argv[3]))"
 MAX_REPLY = 512 * 2**20  # bytes of arrays in one reply: gradients of the largest networks are a few MB
 OUTPUT_LIMIT = 4096  # bytes of the code's printed output kept in the record
 DATA_KEEP = 4  # data sets (X, Y) the server keeps, as server.KEEP
 PATCH_FRACTION = 0.25  # send changed entries only while they are at most this share of an array
 CPU_MARGIN = 0.5  # a process killed this close to its CPU limit used it up
 EXIT_WAIT = 2.0  # seconds to wait for the exit status of a process whose pipe closed
-WALL_FACTOR = 3  # the wall-clock backstop: WALL_FACTOR x the CPU limit + WALL_SLACK ...
-WALL_SLACK = 30.0  # ... seconds, so load on a shared machine never trips it first
-
-
-class ServerLost(BaseException):
-    """The process running the code hung, crashed or broke the protocol: `status` timeout or crashed."""
-
-    def __init__(self, status: str, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 BUILTIN_ERRORS = {e.__name__: e for e in (KeyError, IndexError, ValueError, TypeError, AttributeError,
@@ -70,40 +54,24 @@ class CacheToken:
         self.token = token
 
 
-def wall_backstop(cpu_seconds: float | None) -> float | None:
-    return None if cpu_seconds is None else WALL_FACTOR * cpu_seconds + WALL_SLACK
-
-
 class Server:
     """One server process, in its sandbox, with its private folder; close() ends it and everything it started."""
 
     def __init__(self, *, sandbox_choice: str = "auto", cpu_seconds: float | None = None,
-                 memory_mb: int | None = None, label: str = "the model file"):
-        self.kind = sandbox.resolve(sandbox_choice)
+                 memory_mb: int | None = None, label: str = "the model file", started: Process | None = None):
+        """started: a process.start() with the same limits, begun earlier (it boots while the caller imports)."""
         self.label, self.cpu_seconds, self.memory_mb = label, cpu_seconds, memory_mb
         backstop = wall_backstop(cpu_seconds)
         self.deadline = None if backstop is None else time.monotonic() + backstop
-        self.folder = Path(tempfile.mkdtemp(prefix="mutagrad-sandbox-"))
-        self.output_file = tempfile.TemporaryFile()  # unnamed: the code can only write to it
         self.data: dict[int, np.ndarray] = {}  # id -> the array sent (held, so its id stays unique)
         self.data_tokens: dict[int, int] = {}
         self.sent_parameters: dict[str, np.ndarray] = {}
         self.sent_legacy = None
         self.next_token, self.closed = 0, False
-        self.started = time.monotonic()
-        req_r, self.req_w = os.pipe()
-        self.rep_r, rep_w = os.pipe()
-        argv = [sys.executable, "-I", "-B", "-c", BOOT, SERVER_DIR, str(req_r), str(rep_w)]
-        cpu = None if cpu_seconds is None else max(1, int(np.ceil(cpu_seconds)))
-        try:
-            self.process = subprocess.Popen(
-                sandbox.command(self.kind, self.folder, argv), stdin=subprocess.DEVNULL, stdout=self.output_file,
-                stderr=self.output_file, pass_fds=(req_r, rep_w), cwd=self.folder, env=sandbox.environment(),
-                start_new_session=True, preexec_fn=sandbox.limiter(cpu, memory_mb))
-        finally:
-            os.close(req_r)
-            os.close(rep_w)
-        fcntl.fcntl(self.req_w, fcntl.F_SETFL, fcntl.fcntl(self.req_w, fcntl.F_GETFL) | os.O_NONBLOCK)
+        started = started or start(sandbox.resolve(sandbox_choice), cpu_seconds, memory_mb)
+        self.kind, self.process, self.folder = started.kind, started.popen, started.folder
+        self.req_w, self.rep_r, self.output_file = started.req_w, started.rep_r, started.output_file
+        self.started = started.started
 
     def __enter__(self):
         return self
@@ -169,8 +137,11 @@ class Server:
                   "kwargs": wire.encode(dict(kwargs), arrays, hook), "legacy": self._legacy(arrays),
                   "entries": {"name": name, "steps": [float(h) for h in steps],
                               "at": None if at is None or isinstance(at, np.ndarray) else [int(i) for i in at]}}
-        if isinstance(at, np.ndarray):  # a direction: the component at theta + h d for each step h
-            header["entries"]["direction"] = wire.encode(np.asarray(at, dtype=float), arrays)
+        directions = None
+        if isinstance(at, np.ndarray):  # directions: the component at theta + h d for each d and step h
+            directions = np.asarray(at, dtype=float)
+            directions = directions if directions.ndim == np.ndim(parameters[name]) + 1 else directions[None]
+            header["entries"]["direction"] = wire.encode(directions, arrays)
         try:
             reply, out = self._request(header, arrays)
         except RemoteExit as exc:
@@ -183,11 +154,13 @@ class Server:
             dtype = np.dtype(str(reply.get("dtype")))
         except (wire.WireError, TypeError, ValueError) as exc:
             self._malformed(str(exc))
-        shape = (1 if isinstance(at, np.ndarray) else int(np.size(parameters[name])) if at is None else len(at),
-                 len(steps))
+        shape = (len(directions) if directions is not None else int(np.size(parameters[name])) if at is None
+                 else len(at), len(steps))
         if not all(isinstance(a, np.ndarray) and a.shape == shape and a.dtype == np.float64 for a in (costs, taken)) \
                 or dtype.kind not in "fiuc":
             self._malformed("entry costs of the wrong shape or type")
+        if directions is not None:  # the step taken along each direction, computed here as the server moved it
+            taken = _steps_taken(np.asarray(parameters[name], dtype=float), directions, steps)
         return costs, taken, dtype
 
     def output(self) -> str | None:
@@ -379,6 +352,18 @@ class Server:
 class RemoteExit(RemoteError):
     """The code called sys.exit."""
     code = None
+
+
+def _steps_taken(theta: np.ndarray, directions: np.ndarray, steps) -> np.ndarray:
+    """(K, S): how far theta + h d really moved along each direction d for each step h, after rounding."""
+    taken = np.empty((len(directions), len(steps)))
+    work = np.empty_like(theta)
+    for k, d in enumerate(directions):
+        dd = float(np.vdot(d, d))
+        for s, h in enumerate(steps):
+            np.add(theta, np.multiply(d, h, out=work), out=work)
+            taken[k, s] = float(np.vdot(np.subtract(work, theta, out=work), d)) / dd if dd else float(h)
+    return taken
 
 
 def _is_parameters(value) -> bool:

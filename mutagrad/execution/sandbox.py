@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import importlib.util
 import os
 import resource
 import shutil
@@ -120,9 +121,9 @@ def _bwrap_args(folder: Path) -> list[str]:
 @functools.cache
 def _python_folders() -> tuple[str, ...]:
     """The interpreter, its standard library, numpy and mutagrad/execution: read-only, nothing beside them."""
-    import numpy
+    numpy = importlib.util.find_spec("numpy")  # found, not imported: a worker starts the server before numpy
     paths = {sys.base_prefix, sys.prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable)),
-             str(Path(numpy.__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)}
+             str(Path(numpy.origin).resolve().parents[1]), str(Path(__file__).resolve().parent)}
     paths = sorted(os.path.realpath(p) for p in paths if os.path.isdir(p))
     kept = [p for p in paths if not any(p != q and p.startswith(q + os.sep) for q in paths)]
     return tuple(p for p in kept if not p.startswith("/usr/"))

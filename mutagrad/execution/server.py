@@ -90,16 +90,20 @@ class Server:
         name, steps = str(spec["name"]), [float(h) for h in spec["steps"]]
         generator = kwargs.get("rng")
         state = generator.bit_generator.state if isinstance(generator, np.random.Generator) else None
-        if "direction" in spec:  # theta + h d for each step h, as taylor.remainders moves a component
-            theta, d = base[name].copy(), self._array(spec["direction"])
-            costs = np.empty((1, len(steps)))
-            for k, h in enumerate(steps):
-                base[name][...] = theta + h * d
-                cost = self._one_cost(fn, X, Y, base, kwargs, generator, state)
-                if cost is None:
-                    return {"fallback": True}, []
-                costs[0, k] = float(cost.real.reshape(()))
-            return {"costs": {"$a": 0}, "taken": {"$a": 0}, "dtype": "<f8"}, [costs]
+        if "direction" in spec:  # theta + h d for each direction d and step h, as lines.ModelLine moves it
+            theta, D = base[name].copy(), self._array(spec["direction"])
+            D = D if D.ndim == theta.ndim + 1 else D[None]
+            costs, dtype = np.empty((len(D), len(steps))), None
+            for row, d in enumerate(D):
+                for k, h in enumerate(steps):
+                    np.add(theta, np.multiply(d, h), out=base[name])
+                    cost = self._one_cost(fn, X, Y, base, kwargs, generator, state)
+                    if cost is None:
+                        return {"fallback": True}, []
+                    dtype = dtype or cost.dtype.str
+                    costs[row, k] = float(cost.real.reshape(()))
+            base[name][...] = theta
+            return {"costs": {"$a": 0}, "taken": {"$a": 0}, "dtype": dtype or "<f8"}, [costs]
         flat = base[name].reshape(-1)
         at = range(flat.size) if spec.get("at") is None else [int(i) for i in spec["at"]]
         costs = np.empty((len(at), len(steps)))

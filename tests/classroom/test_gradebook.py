@@ -97,6 +97,18 @@ def test_a_class_of_32_gets_one_row_per_student_with_the_right_result(graded_cla
     assert reasons["missing"].startswith("nothing handed in (looked for ")
 
 
+@pytest.mark.slow
+def test_a_class_graded_on_dask_gets_the_same_rows(graded_class):
+    distributed = pytest.importorskip("distributed")
+    root, class_dir, subs, rows, _, _, _ = graded_class
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0") as cluster:
+        remote, path = grade_class(class_dir, submissions=subs, out=root / "dask-grades",
+                                   scheduler=cluster.scheduler_address)
+    assert path == root / "dask-grades" / GRADEBOOK
+    assert [(r.student, r.result, r.reason) for r in remote] == [(r.student, r.result, r.reason) for r in rows]
+
+
 def test_the_gradebook_csv_has_the_columns_and_one_row_per_student(graded_class):
     root, _, _, rows, path, _, _ = graded_class
     assert path == root / "grades" / GRADEBOOK
@@ -162,7 +174,7 @@ def test_a_grader_that_sends_back_something_else_is_an_error_row(tmp_path, monke
     roster = tmp_path / "roster.txt"
     roster.write_text("Anna Lee\n")
     make_class(roster, tmp_path / "class", seed=0)
-    monkeypatch.setattr(gradebook, "_grade_copy", lambda path, key: {"not": "a result"})
+    monkeypatch.setattr(gradebook, "_grade_copy", lambda source, path, key: {"not": "a result"})
     rows, _ = grade_class(tmp_path / "class", jobs=1)
     assert rows[0].result is Result.ERROR and "no valid result" in rows[0].reason
 

@@ -2,7 +2,8 @@
 import click
 import pytest
 
-from mutagrad.cli.options import LAMBD, RUN_SEED, SEED_MAX, TIMEOUT, write_atomic
+from mutagrad.cli.campaign import RUN_SEED
+from mutagrad.cli.options import LAMBD, SEED_MAX, TIMEOUT, write_atomic
 
 
 @pytest.mark.parametrize("kind, text", [(TIMEOUT, "inf"), (TIMEOUT, "-inf"), (TIMEOUT, "nan"), (TIMEOUT, "1e300"),
