@@ -32,7 +32,8 @@ from benchmarks import user_files
 from benchmarks.course import THRESHOLD, gradient_check_n
 from mutagrad.check import fastpath
 from mutagrad import mlp
-from mutagrad.check.protocol import Model, check_model, moved_point, own_parameters, run_probe
+from mutagrad.check.protocol import check_model, moved_point, own_parameters, run_probe
+from mutagrad.check.evaluator import Model
 
 NETWORKS = [  # name, layer sizes, m, output
     ("4-5-3-1", [4, 5, 3, 1], 10, "sigmoid"),

@@ -38,7 +38,8 @@ def check(forward: Callable, backward: Callable, parameters: dict, X: Any, Y: An
     Returns:
         The CheckResult: verdict, localized component, per-component errors and diagnoses.
     """
-    from .check.protocol import Model, check_model
+    from .check.protocol import check_model
+    from .check.evaluator import Model
 
     for name, value in (("parameters", parameters), ("X", X), ("Y", Y)):
         if value is None:

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from mutagrad import mlp
 from mutagrad.cli import cli, main
-from mutagrad.check.protocol import Model
+from mutagrad.check.evaluator import Model
 
 TESTS = Path(__file__).resolve().parent  # tests/: models/ and hostile/ hold test inputs
 ROOT = TESTS.parent

@@ -1,7 +1,6 @@
 """The Python API: mutagrad.check, mutagrad.check_file and the records' notebook display."""
 import json
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pytest

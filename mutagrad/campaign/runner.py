@@ -1,7 +1,7 @@
 """A campaign: the sanity gate, a blind check of every mutant, and the reference's false-alarm runs.
 
 The checker never sees a catalog entry. For each mutant the runner builds the patched module,
-binds one configuration (hidden=, output=, layer sizes) into a protocol.Model, and calls the
+binds one configuration (hidden=, output=, layer sizes) into a evaluator.Model, and calls the
 same protocol.check_model everyone gets; only afterwards does it compare the verdict and the
 localization with the entry. `run_mutant` is a pure function of its arguments: each mutant
 runs in its own forked trusted worker (isolate.py), which checks it while the mutant's code runs
@@ -29,7 +29,8 @@ from ..execution.remote import RemoteError, Server, wall_backstop
 from ..execution.sandbox import non_dumpable, resolve as resolve_sandbox
 from .journal import Journal, run_identity, task_key
 from .mutate import Hunk, apply_patch, build_module, mutant_filename, mutant_source, reference_source
-from ..check.protocol import Model, check_model, validate_options
+from ..check.protocol import check_model, validate_options
+from ..check.evaluator import Model
 from ..records.check import CheckResult
 from ..records.campaign import ComponentScore, ConfigRun, GateResult, MutantResult, Outcome, RunResult
 from ..records.comparison import Comparison

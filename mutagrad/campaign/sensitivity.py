@@ -38,7 +38,8 @@ from .configs import CONFIGS
 from ..check.gradcheck import compare, component_order, confirm
 from ..check.numeric import central_differences, finite_differences
 from ..check.precision import F64_ROUNDOFF
-from ..check.protocol import Evaluator, Model, moved_point, own_parameters, probes_for
+from ..check.protocol import moved_point, own_parameters, probes_for
+from ..check.evaluator import Evaluator, Model
 from ..records.check import Verdict
 from ..check.taylor import RIGHT_ORDER, STEPS, direction, observed_order, remainders
 

@@ -69,8 +69,8 @@ def fast_cost(model, ev, parameters: dict, J0: float, seed: int = 0, use: str = 
     """A LayeredCost for this probe if the model's own forward agrees with it, else None.
 
     Args:
-        model: the protocol.Model under check.
-        ev: its protocol.Evaluator for this probe (lambd, keep_prob, mask seed pinned).
+        model: the evaluator.Model under check.
+        ev: its evaluator.Evaluator for this probe (lambd, keep_prob, mask seed pinned).
         parameters: the probe point (never modified).
         J0: the model's cost at the probe point.
         seed: seeds the self-check's random points.

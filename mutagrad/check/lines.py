@@ -50,7 +50,7 @@ class ModelLine:
 
     def costs(self, pname: str, V: np.ndarray, steps, rows=None) -> tuple[np.ndarray, np.ndarray]:
         """J(theta + s V[k]) and the step actually taken along V[k] after rounding, both (K, S)."""
-        owner = getattr(self.cost, "__self__", None)  # protocol.Evaluator.cost: a remote model answers in one call
+        owner = getattr(self.cost, "__self__", None)  # evaluator.Evaluator.cost: a remote model answers in one call
         table = owner.entry_costs(self.parameters, pname, list(steps), np.asarray(V, dtype=float)) \
             if hasattr(owner, "entry_costs") and len(V) else None
         if table is not None:

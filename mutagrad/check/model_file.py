@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import MutagradError, ProtocolError
 from ..execution.isolate import DEFAULT_MEMORY_MB
-from .protocol import Model, _accepts, validate_signatures, where_in_user_code
+from .evaluator import Model, _accepts, validate_signatures, where_in_user_code
 from .sandboxed import DEFAULT_CHECK_TIMEOUT, IsolationError, check_file_sandboxed  # noqa: F401 (IsolationError: API)
 
 FORWARD_NAMES = ("forward", "forward_propagation_n")

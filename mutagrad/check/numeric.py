@@ -48,7 +48,7 @@ def finite_differences(cost, parameters: dict, name: str,
     J0 = cost(parameters)
     out = {k: np.empty(n) for k in ("central", "wide", "forward", "backward", "curv", "curv_wide")}
     scale = abs(J0)
-    owner = getattr(cost, "__self__", None)  # protocol.Evaluator.cost: a remote model answers all entries at once
+    owner = getattr(cost, "__self__", None)  # evaluator.Evaluator.cost: a remote model answers all entries at once
     table = owner.entry_costs(parameters, name, (eps, -eps, eps_wide, -eps_wide)) \
         if hasattr(owner, "entry_costs") else None
     if table is not None:  # the same arithmetic as the loop below, entry by entry
@@ -89,7 +89,7 @@ def central_differences(cost, parameters: dict, name: str, steps=CONFIRM_STEPS,
     flat = P.reshape(-1)
     out = [np.full(flat.size, np.nan) for _ in steps]
     at = list(range(flat.size) if entries is None else entries)
-    owner = getattr(cost, "__self__", None)  # protocol.Evaluator.cost: a remote model answers all entries at once
+    owner = getattr(cost, "__self__", None)  # evaluator.Evaluator.cost: a remote model answers all entries at once
     table = owner.entry_costs(parameters, name, [s * h for h in steps for s in (1, -1)], at) \
         if hasattr(owner, "entry_costs") and at else None
     if table is not None:  # the same arithmetic as the loop below

@@ -18,7 +18,7 @@ from ..execution.process import wall_backstop
 
 if TYPE_CHECKING:
     from ..execution.remote import Server
-    from .protocol import Model
+    from .evaluator import Model
 
 # This module imports no numpy and none of the checker: the worker starts the server first,
 # then imports them while the server boots (see _check_in_worker).
@@ -40,7 +40,7 @@ def load_remote_model(server: Server, path, layers=None, label: str | None = Non
     from ..execution.remote import RemoteError, RemoteExit
     from .model_file import (BACKWARD_NAMES, FORWARD_NAMES, _layer_dims, _with_layers, default_init_parameters,
                              default_make_data, read_source)
-    from .protocol import Model, validate_signatures
+    from .evaluator import Model, validate_signatures
     roles = {"forward": FORWARD_NAMES, "backward": BACKWARD_NAMES, "make_data": ("make_data",),
              "init_parameters": ("init_parameters",)}
     label = label or str(path)

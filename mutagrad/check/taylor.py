@@ -39,7 +39,7 @@ def direction(shape, seed: int, index: int) -> np.ndarray:
 def remainders(cost, parameters: dict, name: str, d: np.ndarray, J0: float, steps=STEPS):
     """J(theta + h d) for each h (parameters[name] is moved in place and restored)."""
     P = parameters[name]
-    owner = getattr(cost, "__self__", None)  # protocol.Evaluator.cost: a remote model answers in one call
+    owner = getattr(cost, "__self__", None)  # evaluator.Evaluator.cost: a remote model answers in one call
     table = owner.entry_costs(parameters, name, list(steps), np.asarray(d, dtype=float)) \
         if hasattr(owner, "entry_costs") and np.shape(d) == P.shape else None
     if table is not None:

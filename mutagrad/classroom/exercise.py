@@ -30,7 +30,8 @@ from ..campaign.configs import Config
 from ..errors import MutagradError
 from ..execution.isolate import run_isolated
 from ..campaign.mutate import apply_patch, build_module, reference_source
-from ..check.protocol import Model, check_model
+from ..check.protocol import check_model
+from ..check.evaluator import Model
 from ..records.check import CheckResult, Verdict
 
 EXERCISE_FILE = ".exercise.json"

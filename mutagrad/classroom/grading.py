@@ -19,7 +19,8 @@ from ..execution.isolate import DEFAULT_MEMORY_MB, run_isolated
 from ..execution.remote import Server, wall_backstop
 from ..execution.sandbox import non_dumpable, resolve as resolve_sandbox
 from ..campaign.mutate import build_module
-from ..check.protocol import Evaluator, Model, check_model, moved_point, own_parameters, probes_for
+from ..check.protocol import check_model, moved_point, own_parameters, probes_for
+from ..check.evaluator import Evaluator, Model
 from ..records.check import Verdict
 
 GRADE_TIMEOUT = 60  # CPU seconds for model.py's process (the check itself takes well under one)

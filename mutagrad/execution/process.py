@@ -7,6 +7,7 @@ to the process; ServerLost is what it raises when the process ends badly.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import math
 import os
@@ -22,6 +23,7 @@ from . import sandbox
 
 SERVER_DIR = str(Path(__file__).resolve().parent)
 BOOT = "import sys; sys.path.insert(0, sys.argv[1]); import server; server.main(int(sys.argv[2]), int(sys.argv[3]))"
+PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged pipe (/proc/sys/fs/pipe-max-size)
 WALL_FACTOR = 3  # the wall-clock backstop: WALL_FACTOR x the CPU limit + WALL_SLACK ...
 WALL_SLACK = 30.0  # ... seconds, so load on a shared machine never trips it first
 
@@ -56,6 +58,8 @@ def start(kind: sandbox.Kind, cpu_seconds: float | None, memory_mb: int | None) 
     output_file = tempfile.TemporaryFile()  # unnamed: the code can only write to it
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
+    for fd in (req_w, rep_w):
+        _widen(fd)
     argv = [sys.executable, "-I", "-B", "-c", BOOT, SERVER_DIR, str(req_r), str(rep_w)]
     cpu = None if cpu_seconds is None else max(1, math.ceil(cpu_seconds))
     try:
@@ -75,3 +79,8 @@ def start(kind: sandbox.Kind, cpu_seconds: float | None, memory_mb: int | None) 
     fcntl.fcntl(req_w, fcntl.F_SETFL, fcntl.fcntl(req_w, fcntl.F_GETFL) | os.O_NONBLOCK)
     return Process(kind, popen, req_w, rep_r, folder, output_file)
 
+
+def _widen(fd: int) -> None:
+    """Give a pipe PIPE_BYTES of buffer where Linux allows it: a frame of parameters then crosses in one write."""
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)

@@ -1,6 +1,5 @@
 """The catalog tests itself: every entry against HIPS autograd, and every malformed entry's error."""
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest

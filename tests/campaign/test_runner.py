@@ -7,7 +7,7 @@ from mutagrad.campaign import runner
 from mutagrad.campaign.catalog import Entry, Expect, load_catalog
 from mutagrad.campaign.configs import CONFIGS, REFERENCE_SEEDS
 from mutagrad.campaign.mutate import Hunk
-from mutagrad.check.protocol import Model
+from mutagrad.check.evaluator import Model
 from mutagrad.records.check import Verdict
 from mutagrad.report.json_report import render_json
 from mutagrad.records.campaign import ComponentScore, ConfigRun, MutantResult, Outcome

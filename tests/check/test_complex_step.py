@@ -10,7 +10,8 @@ from test_gradcheck import broken
 from mutagrad.cli import cli
 from mutagrad.check.complex_step import ComplexStepUnavailable
 from mutagrad.errors import MutagradError
-from mutagrad.check.protocol import Model, check_model
+from mutagrad.check.protocol import check_model
+from mutagrad.check.evaluator import Model
 from mutagrad.records.check import Verdict
 
 from helpers import EXAMPLES as _EXAMPLES  # noqa: E402

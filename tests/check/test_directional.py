@@ -2,7 +2,6 @@
 entry, no false alarms on the reference, and the automatic choice of mode."""
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +10,8 @@ from helpers import HIDDEN, OUTPUT_DIMS, reference_model
 
 from mutagrad.check import directional, fastpath
 from mutagrad.cli import cli
-from mutagrad.check.protocol import Evaluator, check_model, moved_point, own_parameters
+from mutagrad.check.protocol import check_model, moved_point, own_parameters
+from mutagrad.check.evaluator import Evaluator
 from mutagrad.records.check import Verdict
 
 from helpers import EXAMPLES  # noqa: E402

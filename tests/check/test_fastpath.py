@@ -13,7 +13,8 @@ from helpers import reference_model
 from mutagrad.check import fastpath
 from mutagrad import mlp
 from mutagrad.check.numeric import finite_differences
-from mutagrad.check.protocol import Evaluator, Model, check_model
+from mutagrad.check.protocol import check_model
+from mutagrad.check.evaluator import Evaluator, Model
 
 U = np.finfo(float).eps / 2
 FIELDS = ("central", "wide", "forward", "backward", "curvature", "curvature_wide")

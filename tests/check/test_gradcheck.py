@@ -3,11 +3,12 @@ import itertools
 
 import numpy as np
 import pytest
-from helpers import HIDDEN, OUTPUT_DIMS, ROOT, TESTS, reference_model
+from helpers import HIDDEN, OUTPUT_DIMS, TESTS, reference_model
 
 from mutagrad.errors import ProtocolError
 from mutagrad.check.gradcheck import component_order
-from mutagrad.check.protocol import Model, check_model
+from mutagrad.check.protocol import check_model
+from mutagrad.check.evaluator import Model
 from mutagrad.records.check import Verdict
 
 COMPONENTS = ["dW3", "db3", "dW2", "db2", "dW1", "db1"]

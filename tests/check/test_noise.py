@@ -5,12 +5,13 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from helpers import HIDDEN, OUTPUT_DIMS, ROOT, TESTS, reference_model
+from helpers import HIDDEN, OUTPUT_DIMS, ROOT, reference_model
 
 from mutagrad import mlp
 from mutagrad.cli import cli
 from mutagrad.check.gradcheck import FAIL_MARGIN, WORRY_REL
-from mutagrad.check.protocol import Model, check_model
+from mutagrad.check.protocol import check_model
+from mutagrad.check.evaluator import Model
 from mutagrad.records.check import Verdict
 from mutagrad.report.check_text import plain_text
 

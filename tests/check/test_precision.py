@@ -7,7 +7,8 @@ from helpers import reference_model
 
 from mutagrad import mlp
 from mutagrad.check import precision
-from mutagrad.check.protocol import Evaluator, Model, check_model, own_parameters
+from mutagrad.check.protocol import check_model, own_parameters
+from mutagrad.check.evaluator import Evaluator, Model
 from mutagrad.records.check import Verdict
 
 INCONCLUSIVE = "computes in float32: the check is inconclusive at this eps; cast to float64"

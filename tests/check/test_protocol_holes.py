@@ -7,7 +7,8 @@ from helpers import TESTS, reference_model
 
 from mutagrad import mlp
 from mutagrad.check.model_file import load_model
-from mutagrad.check.protocol import Model, check_model
+from mutagrad.check.protocol import check_model
+from mutagrad.check.evaluator import Model
 from mutagrad.records.check import Verdict
 
 MODELS = TESTS / "models"

@@ -6,7 +6,8 @@ import pytest
 from helpers import reference_model
 from test_gradcheck import COMPONENTS, broken
 
-from mutagrad.check.protocol import UNTIMED_PROBES, Model, check_model
+from mutagrad.check.protocol import UNTIMED_PROBES, check_model
+from mutagrad.check.evaluator import Model
 from mutagrad.report.check_text import plain_text
 from mutagrad.check.taylor import RIGHT_ORDER, STEPS, observed_order, taylor_test
 

@@ -9,7 +9,8 @@ from helpers import TESTS, reference_model
 
 from mutagrad.check import directional
 from mutagrad.check.gradcheck import component_order
-from mutagrad.check.protocol import Evaluator, Model, check_model, own_parameters
+from mutagrad.check.protocol import check_model, own_parameters
+from mutagrad.check.evaluator import Evaluator, Model
 from mutagrad.records.check import Verdict
 
 DIMS = (40, 24, 12, 4)  # W1 has 960 entries

@@ -30,7 +30,8 @@ from mutagrad.classroom.exercise import (
     new,
 )
 from mutagrad.campaign.mutate import Hunk, build_module, mutant_module
-from mutagrad.check.protocol import Evaluator, moved_point, own_parameters, probes_for
+from mutagrad.check.protocol import moved_point, own_parameters, probes_for
+from mutagrad.check.evaluator import Evaluator
 from mutagrad.records.check import Verdict
 from mutagrad.campaign.runner import model_for
 

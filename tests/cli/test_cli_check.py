@@ -1,6 +1,5 @@
 """`mutagrad check FILE`: exit codes, JSON and the one-line errors (click's CliRunner)."""
 import json
-from pathlib import Path
 
 import pytest
 from helpers import invoke, run_main

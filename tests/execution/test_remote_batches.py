@@ -6,7 +6,8 @@ import pytest
 
 from mutagrad import mlp
 from mutagrad.check.lines import Directions, ModelLine
-from mutagrad.check.protocol import Evaluator, own_parameters
+from mutagrad.check.protocol import own_parameters
+from mutagrad.check.evaluator import Evaluator
 from mutagrad.check.sandboxed import load_remote_model
 from mutagrad.execution import process, sandbox
 from mutagrad.execution.remote import Server

@@ -2,7 +2,7 @@
 
 A Target holds the source text, the settings it is classified in (each campaign configuration
 for mlp.py; the file's own LAYER_DIMS for a model file), and how a module built from a source
-becomes a protocol.Model in one setting. `autograd_source` is the same code with `np` bound to
+becomes a evaluator.Model in one setting. `autograd_source` is the same code with `np` bound to
 autograd.numpy, the oracle's way to differentiate the mutant's own cost.
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Callable
 from ..configs import CONFIGS, Config
 from ..mutate import REFERENCE_PATH, build_module, reference_source
 from ...check.model_file import load_model
-from ...check.protocol import Evaluator, Model, moved_point, own_parameters, probes_for
+from ...check.protocol import moved_point, own_parameters, probes_for
+from ...check.evaluator import Evaluator, Model
 from ...errors import MutagradError
 
 NUMPY_IMPORT = "import numpy as np"
