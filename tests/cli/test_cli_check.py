@@ -115,3 +115,16 @@ def test_text_mode_shows_the_files_output_after_the_table():
     table, _, rest = result.output.partition("output of the model file:")
     assert "PASS" in table and "forward called" not in table
     assert rest.lstrip().startswith("loading the chatty model")
+
+
+def test_check_forks_its_worker_before_numpy_is_imported():
+    # `mutagrad check` overlaps the server's start with the worker's imports: the parent reaches the
+    # fork with neither numpy nor the checker imported (a module-level import would undo it).
+    import subprocess
+    import sys
+    code = ("import sys; import mutagrad.cli; from mutagrad.cli import check; import mutagrad.check.sandboxed; "
+            "sys.modules['mutagrad.cli'].cli.get_command(None, 'check'); "
+            "print(sorted(m for m in ('numpy', 'mutagrad.check.protocol', 'mutagrad.execution.remote') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
