@@ -10,7 +10,7 @@ from mutagrad.campaign.runner import run_campaign
 MIN_BUG_MUTANTS = 300  # distinct gradient-bug mutants: the target
 MIN_BUG_ENTRIES = 1000  # gradient-bug (mutant, configuration) pairs
 MIN_DETECTION = 0.99
-SAMPLE_STEP = 3  # every third distinct gradient-bug mutant is checked end to end
+SAMPLE_STEP = 6  # every sixth distinct gradient-bug mutant is checked end to end (the suite stays under 5 minutes)
 
 
 @pytest.mark.slow
@@ -20,7 +20,7 @@ def test_mutagrad_catches_and_localizes_the_operator_mutants(tmp_path):
     write(generated, tmp_path)
     catalog = load_catalog(tmp_path)  # the catalog's own validation: schema, patch, requires
     assert sum(e.detectable for e in catalog.entries) >= MIN_BUG_ENTRIES
-    # Every third distinct mutant once (its first bug configuration, in catalog order) and every
+    # Every sixth distinct mutant once (its first bug configuration, in catalog order) and every
     # equivalent entry, to keep the suite under five minutes; the whole per-configuration campaign
     # is the README's `mutagrad run --all --catalog DIR`.
     firsts, equivalent = {}, []
