@@ -14,7 +14,6 @@ SWAPS = {
     "maximum": "minimum", "minimum": "maximum",
     "exp": "log", "log": "exp",  # inverse functions
     "square": "sqrt", "sqrt": "square",
-    "dot": "multiply", "multiply": "dot",  # the matrix product for the elementwise one
 }
 
 
