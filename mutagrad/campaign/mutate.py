@@ -123,8 +123,17 @@ def build_module(source: str, filename: str, name: str = "mutagrad_mutant") -> t
     linecache.cache[filename] = (len(source), None, lines, filename)  # mtime None: never evicted
     module = types.ModuleType(name)
     module.__file__ = filename
-    exec(compile(source, filename, "exec"), module.__dict__)
+    exec(_compiled(source, filename), module.__dict__)
     return module
+
+
+COMPILED_KEPT = 4  # a mutant and its autograd twin, built again for every configuration: compiled once
+
+
+@functools.lru_cache(maxsize=COMPILED_KEPT)
+def _compiled(source: str, filename: str) -> types.CodeType:
+    """`source` compiled (code objects are immutable: each module still runs it afresh)."""
+    return compile(source, filename, "exec")
 
 
 def mutant_filename(mutant_id: str) -> str:

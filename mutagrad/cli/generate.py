@@ -32,7 +32,7 @@ def _names(ctx, param, value):
                    "activation_backward, compute_cost, forward, backward; for a FILE: all but make_data, "
                    "init_parameters, update_parameters]")
 @click.option("--operators", "operator_names", callback=_names,
-              help="Comma-separated operators to apply  [default: all ten]")
+              help="Comma-separated operators to apply  [default: all fourteen]")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes  [default: the number of CPUs]")
 @click.option("--timeout", type=TIMEOUT, default=120.0, show_default=True,
               help="Seconds per mutant's classification before it counts as invalid.")

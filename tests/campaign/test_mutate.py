@@ -80,6 +80,14 @@ def test_mutant_traceback_shows_the_mutant_line():
     assert '<mutant planted-index>' in text and "dZL = AL - Y[5]  # planted" in text
 
 
+def test_modules_built_from_one_source_share_no_state():
+    """The compiled code is reused; each module still runs it afresh, with its own globals."""
+    first = build_module(REFERENCE, "<mutant shared-source>")
+    first.LAYER_DIMS.append(7)
+    second = build_module(REFERENCE, "<mutant shared-source>")
+    assert second.LAYER_DIMS == mlp.LAYER_DIMS and second.forward is not first.forward
+
+
 def test_mutant_module_runs_and_differs_from_the_reference():
     entry = load_catalog().get("dzl-sign-flipped")
     module = mutant_module(entry)

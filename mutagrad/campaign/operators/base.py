@@ -87,12 +87,17 @@ def as_operand(node: cst.CSTNode, parent: cst.CSTNode | None, side: str = "left"
 
 def with_operator(node: cst.BinaryOperation, operator: cst.BaseBinaryOp, parent) -> cst.CSTNode:
     """`node` with its operator replaced, its operands and itself re-parenthesized for the new binding."""
-    bare = node.with_changes(operator=operator, lpar=[], rpar=[])
-    bare = bare.with_changes(left=as_operand(node.left, bare, "left"),
-                             right=as_operand(node.right, bare, "right"))
+    return with_parts(node, parent, operator=operator)
+
+
+def with_parts(node: cst.BinaryOperation, parent, **changes) -> cst.CSTNode:
+    """`node` with `changes` (operator, left, right), its operands and itself re-parenthesized as needed."""
+    unparenthesized = node.with_changes(lpar=[], rpar=[], **changes)
+    unparenthesized = unparenthesized.with_changes(left=as_operand(unparenthesized.left, unparenthesized, "left"),
+                                                   right=as_operand(unparenthesized.right, unparenthesized, "right"))
     if node.lpar:
-        return bare.with_changes(lpar=node.lpar, rpar=node.rpar)
-    return as_operand(bare, parent, side_of(node, parent))
+        return unparenthesized.with_changes(lpar=node.lpar, rpar=node.rpar)
+    return as_operand(unparenthesized, parent, side_of(node, parent))
 
 
 def side_of(node: cst.CSTNode, parent) -> str:
@@ -110,3 +115,22 @@ def spaced(operator: type) -> cst.BaseBinaryOp:
     """A binary operator with one space either side."""
     space = cst.SimpleWhitespace(" ")
     return operator(whitespace_before=space, whitespace_after=space)
+
+
+# Forms that mean the same bare as in parentheses once as_operand re-parenthesizes them as needed
+# (a tuple, a lambda or a conditional expression would not).
+BARE_SAFE = (cst.BinaryOperation, cst.UnaryOperation, cst.Comparison, cst.BooleanOperation, cst.Name,
+             cst.Attribute, cst.Call, cst.Subscript, cst.BaseNumber, cst.SimpleString)
+
+
+def bare(node: cst.CSTNode) -> cst.CSTNode:
+    """`node` without its own parentheses, where as_operand can put back any it needs."""
+    return node.with_changes(lpar=[], rpar=[]) if isinstance(node, BARE_SAFE) and node.lpar else node
+
+
+
+def in_place_of(node: cst.CSTNode, replacement: cst.CSTNode, parent) -> cst.CSTNode:
+    """`replacement` where `node` was: inside the author's parentheses, else parenthesized only if needed."""
+    if node.lpar:
+        return replacement.with_changes(lpar=node.lpar, rpar=node.rpar)
+    return as_operand(replacement, parent, side_of(node, parent))

@@ -25,7 +25,7 @@ def test_operator_example(operator, line, expected):
 
 
 def test_every_operator_has_examples_that_mutate():
-    assert len(OPERATORS) == 10
+    assert len(OPERATORS) == 14
     assert len({op.name for op in OPERATORS}) == len(OPERATORS)
     for op in OPERATORS:
         assert any(expected for _, expected in op.examples()), op.name
