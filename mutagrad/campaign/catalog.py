@@ -180,9 +180,15 @@ def load_catalog(path=None) -> Catalog:
             raise CatalogError(f"{root}: no such file or folder")
         source = str(root)
     reference = reference_source()
-    entries, seen = [], {}
+    entries, seen, first = [], {}, {}
     for f in files:
-        for entry in load_file(f, reference):
+        loaded = load_file(f, reference)
+        for entry in loaded[:1]:  # one file's mutants per catalog: the first file's target is the catalog's
+            first.setdefault("target", (entry.target, f))
+            if entry.target != first["target"][0]:
+                raise CatalogError(f"{f}: its entries patch {target_path(entry)}, those of {first['target'][1]} "
+                                   f"patch {_target_name(first['target'][0])}: a catalog holds one file's mutants")
+        for entry in loaded:
             if entry.id in seen:
                 raise CatalogError(f"{entry.location}: entry {entry.id!r}: field 'id': duplicate id, "
                                    f"first defined at {seen[entry.id]}")
@@ -190,8 +196,11 @@ def load_catalog(path=None) -> Catalog:
             entries.append(entry)
     if not entries:
         raise CatalogError(f"{source}: the catalog has no entries")
-    common_target(entries)  # one file's mutants per catalog
     return Catalog(entries=tuple(entries), source=source)
+
+
+def _target_name(target: FileTarget | None) -> str:
+    return REFERENCE_PATH if target is None else target.name
 
 
 def load_file(path, reference: str | None = None) -> list[Entry]:
