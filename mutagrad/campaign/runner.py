@@ -194,14 +194,14 @@ def sanity_gate(seed: int = 0, config: Config = CONFIGS[0], checker: Checker = M
                             timeout, mode, target)
     forced = _gate_check(functools.partial(run_forced_fail, target=target, limits=limits), config, seed, checker,
                          timeout, mode, target)
-    gate = GateResult(reference=reference, forced_fail=forced)
+    broken = "dZL doubled" if target is None else "every gradient of its backward doubled"
+    gate = GateResult(reference=reference, forced_fail=forced, broken=broken)
     if not gate.passed:
         if reference.error or reference.detected:
             what = "reference" if target is None else target.file
             why = (f"the unmutated {what} does not pass in {config.name} (seed {seed}): "
                    f"{reference.error or f'{reference.localized} fails'}")
         else:
-            broken = "dZL doubled" if target is None else "every gradient of its backward doubled"
             why = (f"a deliberately broken gradient ({broken}) is not caught in {config.name} "
                    f"(seed {seed}): verdict {forced.verdict.value if forced.verdict else forced.error}")
         whose = "" if checker.native else f" for checker {checker.name}"

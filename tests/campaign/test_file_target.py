@@ -67,6 +67,7 @@ def test_the_gate_passes_the_unpatched_file_and_fails_its_doubled_gradients(drop
     gate = runner.sanity_gate(1, target.config, target=target)
     assert gate.passed and gate.reference.verdict.value == "pass" and gate.reference.seed == 1
     assert gate.forced_fail.localized == "dW3"  # every gradient doubled: the first in backprop order fails
+    assert "backward doubled" in gate.broken  # what report.md says the gate broke
 
 
 def test_the_gate_fails_a_checker_blind_to_the_files_doubled_gradients(dropout_ops, tmp_path):
@@ -140,6 +141,8 @@ def test_course_model_mutants_through_the_cli(capsys, tmp_path):
     summary = report["summary"]
     assert summary["detectable"] >= 10 and summary["detection_rate"] == 1.0 and summary["localization_rate"] == 1.0
     assert summary["false_alarms"] == 0 and summary["reference_runs"] == 3
+    assert "a deliberately broken gradient (every gradient of its backward doubled) is caught" in \
+        (reports / "report.md").read_text()
     mutation = json.loads((reports / "mutation-report.json").read_text())
     assert list(mutation["files"]) == ["course_model.py"]
     code, text, err = run_main(capsys, "run", "--all", "--catalog", ops, "--out", reports, "-q", "--resume")
