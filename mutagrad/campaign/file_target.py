@@ -20,6 +20,7 @@ import numpy as np
 
 from .catalog_yaml import child, explain, line_of
 from .configs import Config
+from ..check.model_file import MAX_MODEL_BYTES
 from ..errors import CatalogError, MutagradError
 
 FILE_CONFIG = "file"  # the one configuration of a file target: the file's own LAYER_DIMS, data and parameters
@@ -87,6 +88,9 @@ def read_target(data: dict, node, label: str, catalog_file: Path) -> FileTarget:
     file_line = line_of(child(where, "file"))
     path = Path(catalog_file).parent / header["file"]
     try:
+        if path.stat().st_size > MAX_MODEL_BYTES:
+            raise CatalogError(f"{label}:{file_line}: field 'target.file': {path}: too large for a model file "
+                               f"(at most {MAX_MODEL_BYTES // 2 ** 20} MB)")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CatalogError(f"{label}:{file_line}: field 'target.file': {path}: no such file "
