@@ -180,14 +180,14 @@ def load_catalog(path=None) -> Catalog:
             raise CatalogError(f"{root}: no such file or folder")
         source = str(root)
     reference = reference_source()
-    entries, seen, first = [], {}, {}
+    entries, seen, first = [], {}, None  # first: (target, YAML file) of the first file with entries
     for f in files:
         loaded = load_file(f, reference)
-        for entry in loaded[:1]:  # one file's mutants per catalog: the first file's target is the catalog's
-            first.setdefault("target", (entry.target, f))
-            if entry.target != first["target"][0]:
-                raise CatalogError(f"{f}: its entries patch {target_path(entry)}, those of {first['target'][1]} "
-                                   f"patch {_target_name(first['target'][0])}: a catalog holds one file's mutants")
+        if first is None and loaded:
+            first = (loaded[0].target, f)
+        if loaded and loaded[0].target != first[0]:  # one file's mutants per catalog
+            raise CatalogError(f"{f}: its entries patch {_target_name(loaded[0].target)}, those of {first[1]} "
+                               f"patch {_target_name(first[0])}: a catalog holds one file's mutants")
         for entry in loaded:
             if entry.id in seen:
                 raise CatalogError(f"{entry.location}: entry {entry.id!r}: field 'id': duplicate id, "
@@ -238,7 +238,7 @@ def _entry(item, node, label: str, reference: str, target: FileTarget | None = N
     hunks = item["patch"] if isinstance(item["patch"], list) else [item["patch"]]
     patch = tuple(Hunk(h["function"], h["find"], h["replace"]) for h in hunks)
     try:
-        apply_patch(reference, patch, target.file if target else REFERENCE_PATH)
+        apply_patch(reference, patch, _target_name(target))
     except PatchError as exc:
         patch_node = child(node, "patch")
         hunk_node = patch_node.value[exc.hunk] if isinstance(patch_node, yaml.SequenceNode) else patch_node
