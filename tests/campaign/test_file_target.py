@@ -148,3 +148,14 @@ def test_course_model_mutants_through_the_cli(capsys, tmp_path):
     code, text, err = run_main(capsys, "run", "--all", "--catalog", ops, "--out", reports, "-q", "--resume")
     assert code == 0, text + err
     assert json.loads((reports / "report.json").read_text())["mutants"] == report["mutants"]
+
+
+def test_a_patch_that_does_not_apply_names_the_target_file(dropout_ops, tmp_path):
+    ops = copy_of(dropout_ops, tmp_path)
+    path = ops / "number.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["entries"][0]["patch"]["find"] = "no such text"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(CatalogError, match=r"field 'patch.find': find text 'no such text' does not occur in "
+                                           r"\w+\(\) of model\.py"):
+        load_catalog(ops)
