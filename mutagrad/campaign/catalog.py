@@ -20,10 +20,12 @@ import jsonschema
 import yaml
 
 from .catalog_yaml import child, explain, line_of, parse
-from .configs import CONFIGS, configs_for
+from .configs import CONFIGS, configs_for, suits
 from ..errors import CatalogError
 from ..records.campaign import Expect  # noqa: F401 (re-exported: the catalog's field)
-from .mutate import Hunk, PatchError, apply_patch, mutant_source, reference_source, unified_diff
+from .file_target import FileTarget, common_target, read_target
+from .mutate import (REFERENCE_PATH, Hunk, PatchError, apply_patch, mutant_source, reference_source, target_path,
+                     unified_diff)
 
 BUILTIN = "built-in"  # how reports name the packaged catalog
 COMPONENT = re.compile(r"d([Wb])(?:(\d+)|\{L(?:-(\d+))?\}|\{(l)\})")
@@ -48,7 +50,7 @@ class Requires:
 
 @dataclass(frozen=True)
 class Entry:
-    """One catalogued bug: a patch of mutagrad/mlp.py and what the checker should say about it."""
+    """One catalogued bug: a patch of mutagrad/mlp.py (or of `target`) and what the checker should say about it."""
     id: str
     title: str
     category: str
@@ -61,6 +63,7 @@ class Entry:
     difficulty: Difficulty | None = None
     reason: str | None = None  # why an undetectable entry is not a gradient bug
     location: str = ""  # "file:line" of the entry
+    target: FileTarget | None = None  # the model file the patch applies to; None: mutagrad/mlp.py
 
     @property
     def detectable(self) -> bool:
@@ -71,7 +74,9 @@ class Entry:
         return resolve_components(self.components, depth)
 
     def configs(self):
-        """The campaign configurations this entry runs in."""
+        """The campaign configurations this entry runs in (a file target's: its own, if `requires` allows)."""
+        if self.target is not None:
+            return tuple(c for c in (self.target.config,) if suits(c, self.requires, min_depth_of(self.components)))
         return configs_for(self.requires, min_depth_of(self.components))
 
 
@@ -104,10 +109,17 @@ class Catalog:
         return tuple(e for e in self.entries if e.id in wanted or e.category in categories)
 
     def details(self) -> dict[str, tuple[str, str]]:
-        """{id: (description, diff against the reference)}: what report.html shows of each entry."""
-        reference = reference_source()
-        return {e.id: (e.description, unified_diff(reference, mutant_source(e, reference), e.id))
-                for e in self.entries}
+        """{id: (description, diff against the file it patches)}: what report.html shows of each entry."""
+        reference, found = reference_source(), {}
+        for e in self.entries:
+            source = e.target.source if e.target else reference
+            found[e.id] = (e.description, unified_diff(source, mutant_source(e, source), e.id, path=target_path(e)))
+        return found
+
+    @property
+    def target(self) -> FileTarget | None:
+        """The model file every entry patches; None for mutagrad/mlp.py."""
+        return common_target(self.entries)
 
 
 def resolve_components(components, depth: int) -> tuple[str, ...]:
@@ -168,9 +180,15 @@ def load_catalog(path=None) -> Catalog:
             raise CatalogError(f"{root}: no such file or folder")
         source = str(root)
     reference = reference_source()
-    entries, seen = [], {}
+    entries, seen, first = [], {}, None  # first: (target, YAML file) of the first file with entries
     for f in files:
-        for entry in load_file(f, reference):
+        loaded = load_file(f, reference)
+        if first is None and loaded:
+            first = (loaded[0].target, f)
+        if loaded and loaded[0].target != first[0]:  # one file's mutants per catalog
+            raise CatalogError(f"{f}: its entries patch {_target_name(loaded[0].target)}, those of {first[1]} "
+                               f"patch {_target_name(first[0])}: a catalog holds one file's mutants")
+        for entry in loaded:
             if entry.id in seen:
                 raise CatalogError(f"{entry.location}: entry {entry.id!r}: field 'id': duplicate id, "
                                    f"first defined at {seen[entry.id]}")
@@ -181,6 +199,10 @@ def load_catalog(path=None) -> Catalog:
     return Catalog(entries=tuple(entries), source=source)
 
 
+def _target_name(target: FileTarget | None) -> str:
+    return REFERENCE_PATH if target is None else target.name
+
+
 def load_file(path, reference: str | None = None) -> list[Entry]:
     """The validated entries of one YAML file."""
     label = str(path)
@@ -189,10 +211,14 @@ def load_file(path, reference: str | None = None) -> list[Entry]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{label}: cannot read it: {exc}") from exc
     root, data = parse(text, label)
+    target = None
+    if isinstance(data, dict) and isinstance(root, yaml.MappingNode) and "target" in data:
+        target = read_target(data, root, label, Path(str(path)))  # a user's model file's mutants
+        data, root = data["entries"], child(root, "entries")
     if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
         raise CatalogError(f"{label}:{line_of(root)}: expected a list of entries (each starting with '- id:')")
-    reference = reference_source() if reference is None else reference
-    return [_entry(item, node, label, reference) for item, node in zip(data, root.value)]
+    reference = target.source if target else reference_source() if reference is None else reference
+    return [_entry(item, node, label, reference, target) for item, node in zip(data, root.value)]
 
 
 @functools.cache  # the parsed schema never changes
@@ -201,8 +227,8 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(text))
 
 
-def _entry(item, node, label: str, reference: str) -> Entry:
-    """Validate one entry (schema, patch, configurations) and build its record."""
+def _entry(item, node, label: str, reference: str, target: FileTarget | None = None) -> Entry:
+    """Validate one entry (schema, patch, configurations) and build its record; `reference`: the target's text."""
     where = f"{label}:{line_of(node)}"
     name = repr(item["id"]) if isinstance(item, dict) and isinstance(item.get("id"), str) else "without an id"
     error = jsonschema.exceptions.best_match(_validator().iter_errors(item))
@@ -212,7 +238,7 @@ def _entry(item, node, label: str, reference: str) -> Entry:
     hunks = item["patch"] if isinstance(item["patch"], list) else [item["patch"]]
     patch = tuple(Hunk(h["function"], h["find"], h["replace"]) for h in hunks)
     try:
-        apply_patch(reference, patch)
+        apply_patch(reference, patch, _target_name(target))
     except PatchError as exc:
         patch_node = child(node, "patch")
         hunk_node = patch_node.value[exc.hunk] if isinstance(patch_node, yaml.SequenceNode) else patch_node
@@ -230,9 +256,11 @@ def _entry(item, node, label: str, reference: str) -> Entry:
                           min_depth=req.get("min_depth"), square_hidden=req.get("square_hidden", False)),
         expect=Expect(item.get("expect", "detected")),
         difficulty=Difficulty(item["difficulty"]) if "difficulty" in item else None,
-        reason=item.get("reason", "").strip() or None, location=where)
+        reason=item.get("reason", "").strip() or None, location=where, target=target)
     if not entry.configs():
+        known = (f"{target.file} in its layer sizes {list(target.layer_dims)}" if target
+                 else ", ".join(c.name for c in CONFIGS))
         raise CatalogError(f"{label}:{line_of(child(node, 'requires') or node)}: entry {name}: field 'requires': "
                            f"no campaign configuration satisfies it with components {list(entry.components)} "
-                           f"(configurations: {', '.join(c.name for c in CONFIGS)})")
+                           f"(configurations: {known})")
     return entry

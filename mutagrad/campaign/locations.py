@@ -43,12 +43,12 @@ def patch_location(entry, reference: str | None = None) -> PatchLocation:
 
 
 def patch_locations(entries) -> dict[str, PatchLocation]:
-    """patch_location of every entry, by id; an entry whose patch does not apply is left out."""
+    """patch_location of every entry in the file it patches, by id; an entry whose patch does not apply is left out."""
     reference = reference_source()
     found = {}
     for entry in entries:
         try:
-            found[entry.id] = patch_location(entry, reference)
+            found[entry.id] = patch_location(entry, reference if entry.target is None else entry.target.source)
         except Exception:  # noqa: BLE001 - a broken patch is reported by the run itself, as an error
             continue
     return found

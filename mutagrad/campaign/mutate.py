@@ -43,11 +43,11 @@ def reference_source() -> str:
     return importlib.resources.files("mutagrad").joinpath("mlp.py").read_text(encoding="utf-8")
 
 
-def function_span(source: str, name: str) -> tuple[int, int]:
-    """(start, end) character offsets of top-level function `name` in `source`."""
+def function_span(source: str, name: str, path: str = REFERENCE_PATH) -> tuple[int, int]:
+    """(start, end) character offsets of top-level function `name` in `source` (the file at `path`)."""
     spans = _function_spans(source)
     if name not in spans:
-        raise PatchError(f"no function {name!r} in {REFERENCE_PATH} (functions: {', '.join(spans)})",
+        raise PatchError(f"no function {name!r} in {path} (functions: {', '.join(spans)})",
                          field="function")
     return spans[name]
 
@@ -76,20 +76,20 @@ def apply_hunk(source: str, hunk: Hunk, index: int = 0) -> str:
     return source[:start] + _patch_body(source[start:end], hunk, index) + source[end:]
 
 
-def _patch_body(body: str, hunk: Hunk, index: int) -> str:
+def _patch_body(body: str, hunk: Hunk, index: int, path: str = REFERENCE_PATH) -> str:
     """One function's text with `hunk` applied."""
     count = body.count(hunk.find)
     if count != 1:
         where = "does not occur" if count == 0 else f"occurs {count} times"
-        raise PatchError(f"find text {_short(hunk.find)} {where} in {hunk.function}() of {REFERENCE_PATH}; "
+        raise PatchError(f"find text {_short(hunk.find)} {where} in {hunk.function}() of {path}; "
                          f"it must occur exactly once", index)
     if hunk.find == hunk.replace:
         raise PatchError("replace is the same as find: the hunk changes nothing", index, "replace")
     return body.replace(hunk.find, hunk.replace)
 
 
-def apply_patch(source: str, hunks) -> str:
-    """`source` with every hunk applied in order; the result must still compile.
+def apply_patch(source: str, hunks, path: str = REFERENCE_PATH) -> str:
+    """`source` (the file at `path`) with every hunk applied in order; the result must still compile.
 
     Only the patched functions are compiled, and the source is parsed once for all patches: the
     rest is the source's own text, so a catalog of thousands of entries scales linearly.
@@ -98,10 +98,10 @@ def apply_patch(source: str, hunks) -> str:
     patched = []
     for index, hunk in enumerate(hunks):
         if hunk.function not in spans:
-            raise PatchError(f"no function {hunk.function!r} in {REFERENCE_PATH} (functions: {', '.join(spans)})",
+            raise PatchError(f"no function {hunk.function!r} in {path} (functions: {', '.join(spans)})",
                              index, "function")
         start, end = spans[hunk.function]
-        body = _patch_body(source[start:end], hunk, index)
+        body = _patch_body(source[start:end], hunk, index, path)
         source, delta = source[:start] + body + source[end:], len(body) - (end - start)
         spans = {name: (a + delta, b + delta) if a >= end else (a, b + delta) if a == start else (a, b)
                  for name, (a, b) in spans.items()}
@@ -141,8 +141,15 @@ def mutant_filename(mutant_id: str) -> str:
 
 
 def mutant_source(entry, reference: str | None = None) -> str:
-    """The reference's source with catalog entry `entry`'s patch applied."""
-    return apply_patch(reference_source() if reference is None else reference, entry.patch)
+    """The source of `entry`'s target (mlp.py or its file) with the entry's patch applied."""
+    if reference is None:
+        reference = entry.target.source if entry.target is not None else reference_source()
+    return apply_patch(reference, entry.patch, target_path(entry))
+
+
+def target_path(entry) -> str:
+    """How diffs and messages name the file `entry` patches."""
+    return REFERENCE_PATH if entry.target is None else entry.target.name
 
 
 def mutant_module(entry, reference: str | None = None) -> types.ModuleType:
@@ -152,16 +159,16 @@ def mutant_module(entry, reference: str | None = None) -> types.ModuleType:
 
 
 def entry_diff(entry) -> str:
-    """The unified diff of the reference against the mutant of `entry`."""
-    reference = reference_source()
-    return unified_diff(reference, mutant_source(entry, reference), entry.id)
+    """The unified diff of the file `entry` patches (mlp.py or its target) against its mutant."""
+    reference = reference_source() if entry.target is None else entry.target.source
+    return unified_diff(reference, mutant_source(entry, reference), entry.id, path=target_path(entry))
 
 
-def unified_diff(reference: str, mutant: str, mutant_id: str, context: int = 3) -> str:
-    """The reference vs the mutant, as a unified diff."""
+def unified_diff(reference: str, mutant: str, mutant_id: str, context: int = 3, path: str = REFERENCE_PATH) -> str:
+    """The reference (the file at `path`) vs the mutant, as a unified diff."""
     return "".join(difflib.unified_diff(
         reference.splitlines(keepends=True), mutant.splitlines(keepends=True),
-        fromfile=f"a/{REFERENCE_PATH}", tofile=f"b/{REFERENCE_PATH}", tofiledate=mutant_filename(mutant_id),
+        fromfile=f"a/{path}", tofile=f"b/{path}", tofiledate=mutant_filename(mutant_id),
         n=context))  # `patch -p1` or `git apply` can plant the bug in a copy of the repository
 
 

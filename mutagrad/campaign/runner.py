@@ -23,6 +23,7 @@ import types
 from .catalog import BUILTIN, Entry
 from .checkers import MUTAGRAD, Checker, accept, call_checker
 from .configs import CONFIGS, REFERENCE_SEEDS, Config
+from .file_target import common_target, load_file_model, run_file
 from ..errors import MutagradError
 from ..execution.isolate import DEFAULT_MEMORY_MB, Isolated, Status, run_each, run_isolated
 from ..execution.remote import RemoteError, Server, wall_backstop
@@ -81,12 +82,17 @@ def model_for(module, config: Config, name: str, source: str | None = None) -> M
 def check_config(module, config: Config, seed: int, name: str, expected=(), source=None,
                  checker: Checker = MUTAGRAD, mode: str = "auto") -> ConfigRun:
     """One blind check of `module` in `config`, summarized; a checker error becomes `error`."""
+    return check_bound(model_for(module, config, name, source), config, seed, expected, checker, mode)
+
+
+def check_bound(model: Model, config: Config, seed: int, expected=(), checker: Checker = MUTAGRAD,
+                mode: str = "auto") -> ConfigRun:
+    """One blind check of a model already bound to `config` (check_config's), summarized."""
     if not checker.native:
-        return call_checker(checker, model_for(module, config, name, source), seed, config.name, expected)
+        return call_checker(checker, model, seed, config.name, expected)
     start = time.perf_counter()
     try:
-        result = check_model(model_for(module, config, name, source), seed=seed, config=config.to_dict(),
-                             mode=mode)
+        result = check_model(model, seed=seed, config=config.to_dict(), mode=mode)
     except MutagradError as exc:
         return ConfigRun(config=config.name, seed=seed, verdict=None, expected=tuple(expected),
                          error=str(exc), seconds=time.perf_counter() - start)
@@ -116,18 +122,21 @@ def run_mutant(entry: Entry, seed: int = 0, configs: tuple[Config, ...] | None =
     """
     configs = entry.configs() if configs is None else configs
     runs, error = [], None
+    name, filename = f"mutant {entry.id}", mutant_filename(entry.id)
     try:
-        with Server(sandbox_choice=sandbox, cpu_seconds=cpu_seconds, memory_mb=memory_mb,
-                    label=f"mutant {entry.id}") as server:
-            try:
-                functions, _ = server.load(mutant_source(entry), mutant_filename(entry.id), MUTANT_ROLES)
-            except RemoteError as exc:
-                raise MutagradError(f"loading the mutant raised {type(exc).__name__}: {exc}") from None
-            module = types.SimpleNamespace(**functions)
+        with Server(sandbox_choice=sandbox, cpu_seconds=cpu_seconds, memory_mb=memory_mb, label=name) as server:
+            if entry.target is None:
+                try:
+                    functions, _ = server.load(mutant_source(entry), filename, MUTANT_ROLES)
+                except RemoteError as exc:
+                    raise MutagradError(f"loading the mutant raised {type(exc).__name__}: {exc}") from None
+                module = types.SimpleNamespace(**functions)
+                bind = functools.partial(model_for, module, name=name, source=filename)
+            else:  # a user's model file: loaded as `mutagrad check FILE` loads it
+                bind = functools.partial(load_file_model, server, mutant_source(entry), filename, name)
             for config in configs:
-                runs.append(check_config(module, config, seed, f"mutant {entry.id}",
-                                         entry.expected_components(config.depth), mutant_filename(entry.id),
-                                         checker, mode))
+                runs.append(check_bound(bind(config=config), config, seed, entry.expected_components(config.depth),
+                                        checker, mode))
     except MemoryError:
         raise  # the process running the checker crashed (isolate.run_each records it)
     except Exception as exc:  # a broken mutant must not stop the campaign
@@ -143,41 +152,57 @@ def mutant_result(entry: Entry, runs: tuple[ConfigRun, ...], error: str | None =
                         reason=entry.reason, error=error, halted=halted)
 
 
-def run_reference(config: Config, seed: int, checker: Checker = MUTAGRAD, mode: str = "auto") -> ConfigRun:
-    """The unmutated reference in one configuration: any failure is a false alarm."""
+def run_reference(config: Config, seed: int, checker: Checker = MUTAGRAD, mode: str = "auto", target=None,
+                  limits=None) -> ConfigRun:
+    """The unmutated reference (or model file `target`) in one configuration: any failure is a false alarm."""
+    if target is not None:
+        return run_file(target, config, seed, functools.partial(check_bound, checker=checker, mode=mode), limits)
     module = build_module(reference_source(), REFERENCE_NAME, "mutagrad_reference")
     return check_config(module, config, seed, "reference", source=REFERENCE_NAME, checker=checker, mode=mode)
 
 
-def run_forced_fail(config: Config, seed: int, checker: Checker = MUTAGRAD, mode: str = "auto") -> ConfigRun:
+def run_forced_fail(config: Config, seed: int, checker: Checker = MUTAGRAD, mode: str = "auto", target=None,
+                    limits=None) -> ConfigRun:
     """The gate's deliberately broken gradient in one configuration: the checker must fail it."""
+    if target is not None:
+        return run_file(target, config, seed, functools.partial(check_bound, checker=checker, mode=mode), limits,
+                        broken=True)
     source = apply_patch(reference_source(), FORCED_FAIL)
     broken = build_module(source, "<forced fail>", "mutagrad_forced_fail")
     return check_config(broken, config, seed, "forced fail", source="<forced fail>", checker=checker, mode=mode)
 
 
-def _gate_check(fn, config: Config, seed: int, checker: Checker, timeout: float | None, mode: str) -> ConfigRun:
-    """One gate check; a checker mutagrad did not write runs in a child, like every mutant."""
-    if checker.native:
+def _gate_check(fn, config: Config, seed: int, checker: Checker, timeout: float | None, mode: str,
+                target=None) -> ConfigRun:
+    """One gate check; a checker mutagrad did not write, or a model file, runs in a child, like every mutant."""
+    if checker.native and target is None:
         return fn(config, seed, checker, mode)
     isolated = run_isolated(fn, config, seed, checker, mode, timeout=timeout or GATE_TIMEOUT)
     if isolated.ok:
-        return accept(isolated.value)
+        return isolated.value if checker.native else accept(isolated.value)
     return ConfigRun(config=config.name, seed=seed, verdict=None, error=f"{isolated.status.value}: {isolated.error}")
 
 
 def sanity_gate(seed: int = 0, config: Config = CONFIGS[0], checker: Checker = MUTAGRAD,
-                timeout: float | None = None, mode: str = "auto") -> GateResult:
-    """Prove the harness can see a failure before judging any mutant; SanityGateError if not."""
-    reference = _gate_check(run_reference, config, seed, checker, timeout, mode)
-    forced = _gate_check(run_forced_fail, config, seed, checker, timeout, mode)
-    gate = GateResult(reference=reference, forced_fail=forced)
+                timeout: float | None = None, mode: str = "auto", target=None, limits=None) -> GateResult:
+    """Prove the harness can see a failure before judging any mutant; SanityGateError if not.
+
+    target: a model file (file_target.FileTarget) instead of mlp.py, run in a server with `limits`.
+    """
+    limits = {"cpu_seconds": timeout or GATE_TIMEOUT, **(limits or {})}
+    reference = _gate_check(functools.partial(run_reference, target=target, limits=limits), config, seed, checker,
+                            timeout, mode, target)
+    forced = _gate_check(functools.partial(run_forced_fail, target=target, limits=limits), config, seed, checker,
+                         timeout, mode, target)
+    broken = "dZL doubled" if target is None else "every gradient of its backward doubled"
+    gate = GateResult(reference=reference, forced_fail=forced, broken=broken)
     if not gate.passed:
         if reference.error or reference.detected:
-            why = (f"the unmutated reference does not pass in {config.name} (seed {seed}): "
+            what = "reference" if target is None else target.file
+            why = (f"the unmutated {what} does not pass in {config.name} (seed {seed}): "
                    f"{reference.error or f'{reference.localized} fails'}")
         else:
-            why = (f"a deliberately broken gradient (dZL doubled) is not caught in {config.name} "
+            why = (f"a deliberately broken gradient ({broken}) is not caught in {config.name} "
                    f"(seed {seed}): verdict {forced.verdict.value if forced.verdict else forced.error}")
         whose = "" if checker.native else f" for checker {checker.name}"
         raise SanityGateError(f"sanity gate failed{whose}, no mutant was judged: {why}")
@@ -197,7 +222,7 @@ def _work(task, limits: dict):
     if kind == "mutant":
         return run_mutant(payload, seed, checker=checker, mode=mode, cpu_seconds=limits["cpu_seconds"],
                           memory_mb=limits["memory_mb"], sandbox=limits["sandbox"])
-    return run_reference(payload, seed, checker, mode)
+    return run_reference(payload, seed, checker, mode, limits.get("target"), limits)
 
 
 def _expected_work(task) -> int:
@@ -269,6 +294,8 @@ def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = N
     validate_options("central", mode)
     started = time.perf_counter()
     resolve_sandbox(sandbox)  # bad input before anything runs
+    target = common_target(entries)  # a user's model file: its own configuration only
+    configs = configs if target is None else (target.config,)
     tasks = []
     for checker in checkers:
         tasks += [("mutant", e, seed, checker) for e in entries]
@@ -282,7 +309,8 @@ def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = N
                 options["checkers"] = [c.name for c in checkers]
             identity = run_identity(entries, seed=seed, catalog=catalog, configs=configs, options=options)
             book = stack.enter_context(Journal(journal, identity, resume=resume))
-        gates = {c.name: sanity_gate(seed, configs[0], c, timeout, mode) for c in checkers}
+        server = {"memory_mb": memory_mb, "sandbox": sandbox}
+        gates = {c.name: sanity_gate(seed, configs[0], c, timeout, mode, target, server) for c in checkers}
         limit = max(default_timeout(g) for g in gates.values()) if timeout is None else timeout
         done = {i: book.done[k] for i, k in enumerate(keys) if book is not None and k in book.done}
         todo = sorted((i for i in range(len(tasks)) if i not in done), key=lambda i: -_expected_work(tasks[i]))
@@ -303,7 +331,7 @@ def _campaign(entries, checkers, combine, *, seed: int = 0, jobs: int | None = N
             checkpoint(result())
             last, pause = _paced(last)
         try:
-            limits = {"cpu_seconds": limit, "memory_mb": memory_mb, "sandbox": sandbox, "mode": mode}
+            limits = {"cpu_seconds": limit, "memory_mb": memory_mb, "sandbox": sandbox, "mode": mode, "target": target}
             calls = [(_work, (tasks[i], limits)) for i in todo]
             backstop = wall_backstop(limit) + WORKER_SLACK  # the worker's wall clock: past its server's backstop
             if scheduler is None:

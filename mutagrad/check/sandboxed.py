@@ -37,22 +37,29 @@ class IsolationError(MutagradError):
 def load_remote_model(server: Server, path, layers=None, label: str | None = None,
                       constants=()) -> tuple[Model, dict]:
     """(Model of remote functions, the file's plain constants) for a model file loaded in `server`."""
+    from .model_file import read_source
+    label = label or str(path)
+    source, _ = read_source(path, label)  # compiled here, never run here: syntax errors name the line
+    return load_source_model(server, source, Path(path).name, label, layers, constants, str(Path(path).resolve()))
+
+
+def load_source_model(server: Server, source: str, filename: str, label: str, layers=None, constants=(),
+                      origin: str | None = None) -> tuple[Model, dict]:
+    """load_remote_model for a model file's text (e.g. a mutant of it), loaded in `server` as `filename`."""
     from ..execution.remote import RemoteError, RemoteExit
-    from .model_file import (BACKWARD_NAMES, FORWARD_NAMES, _layer_dims, _with_layers, default_init_parameters,
-                             default_make_data, read_source)
+    from .model_file import BACKWARD_NAMES, FORWARD_NAMES, _layer_dims, _with_layers, default_init_parameters, \
+        default_make_data
     from .evaluator import Model, validate_signatures
     roles = {"forward": FORWARD_NAMES, "backward": BACKWARD_NAMES, "make_data": ("make_data",),
              "init_parameters": ("init_parameters",)}
-    label = label or str(path)
-    source, _ = read_source(path, label)  # compiled here, never run here: syntax errors name the line
     try:
-        functions, values = server.load(source, Path(path).name, roles, ("LAYER_DIMS", *constants))
+        functions, values = server.load(source, filename, roles, ("LAYER_DIMS", *constants))
     except RemoteExit as exc:
         raise MutagradError(f"{label}: the file called sys.exit({exc.code}) while loading") from None
     except RemoteError as exc:
         if exc.lookup:
             raise ProtocolError(f"{label}: looking up {exc.lookup} raised {type(exc).__name__}: {exc}") from None
-        raise MutagradError(f"{exc.remote_where or Path(path).name}: loading the file raised "
+        raise MutagradError(f"{exc.remote_where or filename}: loading the file raised "
                             f"{type(exc).__name__}: {exc}") from None
 
     def find(role, required=True):
@@ -67,7 +74,7 @@ def load_remote_model(server: Server, path, layers=None, label: str | None = Non
     model = Model(forward=forward, backward=backward, layer_dims=dims,
                   make_data=_with_layers(find("make_data", False), layers) or default_make_data(dims),
                   init_parameters=_with_layers(find("init_parameters", False), layers) or default_init_parameters(dims),
-                  name=label, source=str(Path(path).resolve()))
+                  name=label, source=origin or filename)
     validate_signatures(model)
     return model, values
 

@@ -141,6 +141,9 @@ class Chooser:
     """Picks usable (entry, configuration) pairs; remembers each blind check it ran."""
 
     def __init__(self, catalog: Catalog):
+        if catalog.target is not None:
+            raise MutagradError(f"--catalog {catalog.source}: its mutants patch {catalog.target.name}; "
+                                f"exercises plant bugs in mutagrad/mlp.py")
         self.catalog = catalog
         self.reference = reference_source()
         self.checked: dict = {}

@@ -78,5 +78,4 @@ def operators(out, model_file, functions, operator_names, jobs, timeout, memory_
     entries = info["entries"]
     click.echo(f"{entries['detected']} gradient-bug and {entries['undetectable']} equivalent entries "
                f"(mutant x configuration) in {len(written) - 1} files in {out}/ ({seconds:.1f} s)")
-    if target.is_reference:
-        click.echo(f"check them: mutagrad run --all --catalog {out}")
+    click.echo(f"check them: mutagrad run --all --catalog {out}")

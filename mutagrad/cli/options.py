@@ -21,7 +21,8 @@ MEMORY_HELP = "Memory limit (address space) of the child process that runs the c
 SANDBOX = click.Choice(["auto", "bwrap", "none"])
 SANDBOX_HELP = ("Where the code under check runs: bwrap (bubblewrap: no network, no view of your files), "
                 "none (a plain child process with limits), auto (bwrap when it works here).")
-CATALOG_HELP = "A YAML file or a folder of them, instead of the built-in catalog."
+CATALOG_HELP = ("A YAML file or a folder of them, instead of the built-in catalog (or the operator mutants of "
+                "your model file: `generate operators --file`).")
 SHOW_WIDTH = 88  # `mutagrad show` wraps prose at this width, or at the terminal's if narrower
 
 

@@ -48,19 +48,22 @@ def render_any(result, console, table: bool = True) -> None:
 
 def write_checker_reports(result, out: Path, entries, details) -> list[Path]:
     """report.html (the first checker in detail) and one mutation-report JSON per checker."""
+    from ..campaign.file_target import common_target
     from ..campaign.locations import patch_locations
     from ..campaign.mutate import reference_source
     from ..records.comparison import Comparison
     from ..report.html import write_html
-    from ..report.mutation_report import mutation_report, render_mutation_report
+    from ..report.mutation_report import SOURCE_FILE, mutation_report, render_mutation_report
 
     runs = result.runs if isinstance(result, Comparison) else (result,)
-    source, locations = reference_source(), patch_locations(entries)
+    target = common_target(entries)  # the mutants are on this model file's source (None: mlp.py)
+    source, locations = reference_source() if target is None else target.source, patch_locations(entries)
+    file = SOURCE_FILE if target is None else target.name
     written = []
     for i, run in enumerate(runs):
         path = out / ("mutation-report.json" if i == 0 else f"mutation-report.{slug(run.checker)}.json")
-        write_atomic(path, render_mutation_report(run, source, locations))
+        write_atomic(path, render_mutation_report(run, source, locations, file))
         written.append(path)
     html = write_html(runs[0], out, details, comparison=result if isinstance(result, Comparison) else None,
-                      mutation_report=mutation_report(runs[0], source, locations))
+                      mutation_report=mutation_report(runs[0], source, locations, file))
     return [html, *written]

@@ -166,6 +166,7 @@ class GateResult:
     """The sanity gate: the reference passes and a deliberately broken gradient fails."""
     reference: ConfigRun
     forced_fail: ConfigRun
+    broken: str = "dZL doubled"  # how the harness broke the forced fail's gradient
 
     @property
     def passed(self) -> bool:

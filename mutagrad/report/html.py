@@ -275,7 +275,8 @@ def render_html(result: RunResult, details: dict[str, tuple[str, str]] | None = 
                  f'<img id="sensitivity" alt="detection rate against error size" src="data:image/png;base64,{data}">',
                  '<p class="note">From <code>mutagrad sensitivity</code> (sensitivity.md has the table).</p>']
     if mutation_report is not None:
-        body += ["<h2>The mutants on mlp.py (standard mutation-testing viewer)</h2>",
+        body += [f"<h2>The mutants on {escape(next(iter(mutation_report['files'])))} "
+                 "(standard mutation-testing viewer)</h2>",
                  '<p class="note">The same mutants as mutation-report.json, in Stryker\'s '
                  "mutation-testing-elements: Killed = failed by the checker (killed by: the gradient it "
                  "localized), Survived = passed, Ignored = not a gradient bug.</p>",

@@ -30,7 +30,7 @@ def render_markdown(result: RunResult) -> str:
         f"{result.jobs} job{'s' if result.jobs != 1 else ''}, wall time {result.wall_seconds:.1f} s{limit}.",
         "",
         f"Sanity gate: the unmutated reference {_verdict(gate.reference)} in {gate.reference.config}; "
-        f"a deliberately broken gradient (dZL doubled) "
+        f"a deliberately broken gradient ({gate.broken}) "
         + (f"is caught, localized to {gate.forced_fail.localized}." if gate.forced_fail.detected
            else "is NOT caught."),
         "",

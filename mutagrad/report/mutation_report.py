@@ -55,8 +55,10 @@ def status_reason(m: MutantResult) -> str:
     return "; ".join(parts)
 
 
-def mutation_report(result: RunResult, source: str, locations: dict[str, PatchLocation]) -> dict:
-    """The report as a dict; `source` is mlp.py's text, `locations` each mutant's patch location by id."""
+def mutation_report(result: RunResult, source: str, locations: dict[str, PatchLocation],
+                    file: str = SOURCE_FILE) -> dict:
+    """The report as a dict; `source` is the text of `file` (mlp.py or the file the catalog patches),
+    `locations` each mutant's patch location by id."""
     mutants = [mutant_entry(m, locations.get(m.id)) for m in result.mutants]
     mutants += [{"id": key.partition("mutant ")[2], "mutatorName": "not run", "location": NOWHERE.to_dict(),
                  "status": "Pending", "statusReason": "the run was interrupted before this mutant ran"}
@@ -67,10 +69,11 @@ def mutation_report(result: RunResult, source: str, locations: dict[str, PatchLo
         "projectRoot": "mutagrad",
         "config": {"checker": result.checker, "seed": result.seed, "catalog": result.catalog},
         "framework": {"name": "mutagrad"},
-        "files": {SOURCE_FILE: {"language": "python", "source": source, "mutants": mutants}},
+        "files": {file: {"language": "python", "source": source, "mutants": mutants}},
     }
 
 
-def render_mutation_report(result: RunResult, source: str, locations: dict[str, PatchLocation]) -> str:
+def render_mutation_report(result: RunResult, source: str, locations: dict[str, PatchLocation],
+                           file: str = SOURCE_FILE) -> str:
     """mutation-report.json's text."""
-    return json.dumps(mutation_report(result, source, locations), indent=2) + "\n"
+    return json.dumps(mutation_report(result, source, locations, file), indent=2) + "\n"

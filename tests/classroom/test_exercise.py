@@ -353,3 +353,23 @@ def test_a_class_set_is_deterministic_from_names_and_seed(tmp_path):
     for row in a:
         assert (tmp_path / "a" / row[1] / "model.py").read_text() == (tmp_path / "b" / row[1] / "model.py").read_text()
     assert make_class(roster, tmp_path / "c", seed=6) != a
+
+
+def test_a_catalog_of_a_model_files_mutants_makes_no_exercise(capsys, tmp_path):
+    """Exercises plant bugs in mlp.py: a catalog whose patches apply to another file is refused, in one line."""
+    import hashlib
+    import shutil
+
+    from helpers import EXAMPLES
+
+    shutil.copy(EXAMPLES / "course_model.py", tmp_path / "course_model.py")
+    sha = hashlib.sha256((tmp_path / "course_model.py").read_bytes()).hexdigest()
+    (tmp_path / "ops.yaml").write_text(
+        f"target: {{file: course_model.py, sha256: {sha}, layer_dims: [4, 5, 3, 1]}}\n"
+        "entries:\n- id: halved-dw3\n  title: t\n  category: c\n  description: d\n  hint: h\n"
+        "  components: ['dW{L}']\n  patch: {function: backward_propagation_n, find: 'dW3 = 1.0 / m',"
+        " replace: 'dW3 = 0.5 / m'}\n")
+    code, _, err = run_main(capsys, "exercise", "new", "--out", tmp_path / "ex", "--catalog", tmp_path / "ops.yaml")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "its mutants patch course_model.py; exercises plant bugs in mutagrad/mlp.py" in err
+    assert not (tmp_path / "ex").exists()

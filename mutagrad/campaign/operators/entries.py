@@ -127,17 +127,18 @@ def _first_line(text: str) -> str:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style, except short lists of names (`components: ['dW{L}']`, `hidden: [relu]`)."""
+    """Block style, except short lists of names or sizes (`components: ['dW{L}']`, `layer_dims: [4, 5, 1]`)."""
 
     def represent_list(self, data):
-        flat = all(isinstance(x, str) for x in data)
+        flat = all(isinstance(x, (str, int)) for x in data)
         return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
 
 
 _Dumper.add_representer(list, _Dumper.represent_list)
 
 
-def render_yaml(entries: list[dict]) -> str:
-    """The entries as one catalog file: deterministic, readable block style."""
-    return yaml.dump(entries, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+def render_yaml(entries: list[dict], target: dict | None = None) -> str:
+    """The entries as one catalog file: deterministic, readable block style; a model file's under its `target`."""
+    data = entries if target is None else {"target": target, "entries": entries}
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)

@@ -8,6 +8,7 @@ order, so the files written are byte-identical for the same source and options, 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class Generated:
     target: str
     functions: tuple[str, ...]
     decisions: tuple[Decision, ...]
+    file: dict | None = None  # a model file's resolved path, sha256 and layer_dims; None for mlp.py
 
     def count(self, kind: Kind, operator: str | None = None) -> int:
         return sum(d.kind is kind and (operator is None or d.mutant.operator == operator) for d in self.decisions)
@@ -68,7 +70,9 @@ def generate_and_classify(target: Target, functions=None, operators=OPERATORS, j
             progress(index, len(mutants))
     decisions = tuple(decide(m, v, target.settings, restrictable=target.is_reference)
                       for m, v in zip(mutants, verdicts))
-    return Generated(target.label, tuple(functions), decisions)
+    file = None if target.is_reference else {"path": target.path, "sha256": target.sha256,
+                                             "layer_dims": list(target.settings[0].layer_dims)}
+    return Generated(target.label, tuple(functions), decisions, file)
 
 
 def _failed(settings, error: str) -> tuple[SettingVerdict, ...]:
@@ -94,6 +98,15 @@ def summary(generated: Generated) -> dict:
     }
 
 
+def _target_header(generated: Generated, out: Path) -> dict | None:
+    """The `target` of a model file's catalog files: its path relative to them, its digest and sizes."""
+    if generated.file is None:
+        return None
+    relative = os.path.relpath(generated.file["path"], out.resolve())
+    return {"file": Path(relative).as_posix(), "sha256": generated.file["sha256"],
+            "layer_dims": generated.file["layer_dims"]}
+
+
 def write(generated: Generated, out) -> list[Path]:
     """One catalog file per operator (`<operator>.yaml`) and classification.json in `out`."""
     out = Path(out)
@@ -107,7 +120,7 @@ def write(generated: Generated, out) -> list[Path]:
             if not entries:
                 continue
             path = out / f"{operator}.yaml"
-            path.write_text(render_yaml(entries), encoding="utf-8")
+            path.write_text(render_yaml(entries, _target_header(generated, out)), encoding="utf-8")
             written.append(path)
         path = out / SUMMARY_NAME
         path.write_text(json.dumps(summary(generated), indent=1) + "\n", encoding="utf-8")

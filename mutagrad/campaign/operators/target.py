@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..configs import CONFIGS, Config
+from ..file_target import FILE_CONFIG, decode, digest
 from ..mutate import REFERENCE_PATH, build_module, reference_source
 from ...check.model_file import load_model
 from ...check.protocol import moved_point, own_parameters, probes_for
@@ -32,7 +33,9 @@ class Target:
     source: str
     settings: tuple[Config, ...]
     build: Callable[[str, str, Config], Model]  # (source, name, setting) -> Model
-    is_reference: bool = True  # mutants of mlp.py, which `mutagrad run` can plant
+    is_reference: bool = True  # mutants of mlp.py; else of the file at `path`
+    path: str | None = None  # a model file's resolved path
+    sha256: str | None = None  # of the file's bytes: `mutagrad run` refuses a changed file
 
     def model(self, source: str, name: str, setting: Config) -> Model:
         return self.build(source, name, setting)
@@ -52,8 +55,10 @@ def file_target(path) -> Target:
     """A user's model file (the `mutagrad check` protocol) in its own layer sizes."""
     path = Path(path)
     model = load_model(path)  # raises a one-line MutagradError for a bad file
-    setting = Config("file", "", "", tuple(model.layer_dims))
-    return Target(str(path), path.read_text(encoding="utf-8"), (setting,), _build_file, is_reference=False)
+    setting = Config(FILE_CONFIG, "", "", tuple(model.layer_dims))
+    raw = path.read_bytes()
+    return Target(str(path), decode(raw), (setting,), _build_file, is_reference=False, path=str(path.resolve()),
+                  sha256=digest(raw))
 
 
 def _build_file(source: str, name: str, setting: Config) -> Model:
