@@ -54,6 +54,13 @@ def builtin_entries(pick: str) -> list[dict]:
     return entries
 
 
+class NoAliasDumper(yaml.SafeDumper):
+    """Catalogs refuse YAML aliases: a value the copies share is written out each time."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def synthetic_catalog(folder: Path, size: int, pick: str) -> Path:
     """A catalog folder of `size` renamed copies of built-in entries, cycling through them, one file per category."""
     source = builtin_entries(pick)
@@ -63,7 +70,8 @@ def synthetic_catalog(folder: Path, size: int, pick: str) -> Path:
         by_category.setdefault(entry["category"], []).append({**entry, "id": f"{entry['id']}-copy{k:05d}"})
     folder.mkdir(parents=True)
     for category, entries in by_category.items():
-        (folder / f"{category}.yaml").write_text(yaml.safe_dump(entries, sort_keys=False), encoding="utf-8")
+        text = yaml.dump(entries, Dumper=NoAliasDumper, sort_keys=False)
+        (folder / f"{category}.yaml").write_text(text, encoding="utf-8")
     return folder
 
 

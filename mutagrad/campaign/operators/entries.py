@@ -133,6 +133,9 @@ class _Dumper(yaml.SafeDumper):
         flat = all(isinstance(x, (str, int)) for x in data)
         return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
 
+    def ignore_aliases(self, data):
+        return True  # catalogs refuse aliases: a value two entries share is written out twice
+
 
 _Dumper.add_representer(list, _Dumper.represent_list)
 
