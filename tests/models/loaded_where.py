@@ -19,19 +19,19 @@ for where in (os.path.join(os.path.dirname(os.path.abspath(__file__)), "loaded.m
 
 
 def forward(X, Y, parameters):
-    Z1 = parameters["W1"] @ X + parameters["b1"]
-    A1 = np.tanh(Z1)
-    A2 = parameters["W2"] @ A1 + parameters["b2"]
-    cost = 0.5 * np.mean((A2 - Y) ** 2)
-    return cost, (A1, A2, parameters["W2"])
+    W1, b1, W2, b2 = (parameters[k] for k in ("W1", "b1", "W2", "b2"))
+    A1 = 1 / (1 + np.exp(-(W1 @ X + b1)))
+    A2 = W2 @ A1 + b2
+    cost = np.sum((A2 - Y) ** 2) / (2 * X.shape[1])
+    return cost, (A1, A2, W2)
 
 
 def backward(X, Y, cache):
     A1, A2, W2 = cache
-    dA2 = (A2 - Y) / X.shape[1]
-    dZ1 = (W2.T @ dA2) * (1 - A1 ** 2)
-    dW2 = dA2 @ A1.T
-    db2 = dA2.sum(axis=1, keepdims=True)
+    dZ2 = (A2 - Y) / X.shape[1]
+    dZ1 = (W2.T @ dZ2) * A1 * (1 - A1)
+    dW2 = dZ2 @ A1.T
+    db2 = np.sum(dZ2, axis=1, keepdims=True)
     dW1 = dZ1 @ X.T
-    db1 = dZ1.sum(axis=1, keepdims=True)
+    db1 = np.sum(dZ1, axis=1, keepdims=True)
     return {"dW2": dW2, "db2": db2, "dW1": dW1, "db1": db1}
