@@ -14,8 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .oracle import ORACLE_SEEDS, Reference, SettingVerdict, classify
-from .pipeline import failed
+from .oracle import ORACLE_SEEDS, Reference, SettingVerdict, classify, no_verdict
 from .target import file_target
 from ...errors import MutagradError
 from ...execution import wire
@@ -50,7 +49,7 @@ def _answer(header: dict, arrays: list, fds: tuple[int, int]) -> None:
              for i, mutant in enumerate(mutants)]
     for index, outcome in run_each(calls, jobs=int(header["jobs"]), timeout=float(header["timeout"]),
                                    memory_mb=header["memory_mb"]):
-        verdicts = outcome.value if outcome.ok else failed(live[index], outcome.error)
+        verdicts = outcome.value if outcome.ok else no_verdict(live[index], outcome.error)
         _reply(fds[1], {"index": index, "verdicts": [_plain(v) for v in verdicts]})
 
 

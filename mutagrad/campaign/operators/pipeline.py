@@ -15,7 +15,7 @@ from pathlib import Path
 from . import OPERATORS
 from .entries import Decision, Kind, decide, render_yaml
 from .generate import DEFAULT_FUNCTIONS, function_names, generate
-from .oracle import ORACLE_SEEDS, Reference, SettingVerdict, Verdict, classify
+from .oracle import ORACLE_SEEDS, Reference, classify, no_verdict
 from .target import Target
 from ...errors import MutagradError
 from ...execution.isolate import DEFAULT_MEMORY_MB, run_each
@@ -69,7 +69,7 @@ def generate_and_classify(target: Target, functions=None, operators=OPERATORS, j
     calls = [(classify, (target, reference, m.source, m.id, settings)) for m, settings in zip(mutants, live)]
     verdicts: list = [None] * len(mutants)
     for index, outcome in run_each(calls, jobs=jobs, timeout=timeout, memory_mb=memory_mb):
-        verdicts[index] = outcome.value if outcome.ok else failed(live[index], outcome.error)
+        verdicts[index] = outcome.value if outcome.ok else no_verdict(live[index], outcome.error)
         if progress is not None:
             progress(index, len(mutants))
     return generated(target, functions, mutants, verdicts)
@@ -82,11 +82,6 @@ def generated(target: Target, functions, mutants, verdicts) -> Generated:
     file = None if target.is_reference else {"path": target.path, "sha256": target.sha256,
                                              "layer_dims": list(target.settings[0].layer_dims)}
     return Generated(target.label, tuple(functions), decisions, file)
-
-
-def failed(settings, error: str) -> tuple[SettingVerdict, ...]:
-    """A child that gave no verdict (it timed out, crashed or raised): invalid wherever it is live."""
-    return tuple(SettingVerdict(s.name, Verdict.INVALID, reason=f"no verdict: {error}") for s in settings)
 
 
 def summary(generated: Generated) -> dict:

@@ -31,6 +31,7 @@ from ...execution.isolate import DEFAULT_MEMORY_MB
 PACKAGE = Path(__file__).resolve().parents[2]  # the mutagrad package: read-only in the sandbox
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from mutagrad.campaign.operators import inside; "
         "inside.main(int(sys.argv[2]), int(sys.argv[3]))")
+DRIVER_CPU_START = 5.0  # CPU seconds to import numpy, autograd and mutagrad there (~0.6 s), x8 for a slow machine
 DRIVER_CPU_PER_MUTANT = 0.2  # CPU seconds the sandboxed process spends forking a mutant's child (~10 ms), x20
 REPLY_LIMIT = 0  # bytes of arrays in a reply: verdicts are JSON only
 MAX_LAYERS, MAX_WIDTH = 100, 10**6  # layer sizes beyond these are not a model file's
@@ -62,7 +63,7 @@ def _never_here(source: str, name: str, setting: Config):
 def _classify(target: Target, filename: str, mutants, jobs, timeout, memory_mb, kind):
     """(layer sizes, verdicts per mutant) from the sandboxed process, validated."""
     label, backstop = target.label, process.wall_backstop(timeout)
-    cpu = timeout + len(mutants) * DRIVER_CPU_PER_MUTANT
+    cpu = DRIVER_CPU_START + timeout + len(mutants) * DRIVER_CPU_PER_MUTANT
     started = process.start(kind, cpu, memory_mb, BOOT, str(PACKAGE.parent), (str(PACKAGE),))
     from ...execution.remote import Server  # closes the process: kills its group, removes its folder
     with Server(started=started, cpu_seconds=cpu, memory_mb=memory_mb, label=label) as server:
