@@ -59,9 +59,12 @@ def generate_and_classify(target: Target, functions=None, operators=OPERATORS, j
                           progress=None) -> Generated:
     """Every operator mutant of `functions` in `target`, classified by the oracle.
 
-    Its code runs here and in forked children: for mutagrad's own mlp.py, or inside the sandbox
-    (inside.py). A user's file goes through sandboxed.generate_file instead.
+    The target's code runs here and in forked children, so it must be mutagrad's own (mlp.py); a
+    user's file goes through sandboxed.generate_file, which runs it only in the sandbox.
     """
+    if not target.is_reference:
+        raise MutagradError(f"{target.label}: a model file's operator mutants are classified only in the "
+                            f"sandbox (operators.sandboxed.generate_file)")
     functions = default_functions(target) if functions is None else tuple(functions)
     mutants = generate(target.source, functions, operators, target.label)
     reference = Reference(target, ORACLE_SEEDS)  # the gate: raises OracleError if autograd disagrees

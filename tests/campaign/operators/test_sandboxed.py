@@ -90,6 +90,13 @@ def test_a_file_that_spins_at_import_uses_up_its_cpu_time(tmp_path):
     assert "CPU-time limit" in message
 
 
+@pytest.mark.slow
+def test_a_file_that_sleeps_at_import_is_stopped_by_the_wall_clock_backstop(tmp_path):
+    """Sleeping uses no CPU time: the backstop (3 x --timeout + 30 s) ends it, and the error says so."""
+    message = one_line_error(model(tmp_path, with_prelude("import time\ntime.sleep(10**6)")), timeout=1)
+    assert "no answer within 33 s" in message
+
+
 def test_a_mutant_that_hangs_is_invalid_and_the_rest_are_classified(tmp_path):
     """`k += 1` -> `k += 0` loops forever: that mutant's child is stopped, every other one is judged."""
     loop = "    k = 0\n    while k < 1:\n        k += 1\n"
@@ -142,3 +149,12 @@ def test_a_valid_verdict_is_read_as_it_was_sent():
     index, (verdict,) = _verdicts({"index": 1, "verdicts": [dict(GOOD, reason="x\n\x1b[2Jy")]}, 2, 2, "model.py")
     assert index == 1 and verdict.verdict is Verdict.BUG and verdict.first_wrong == ("dW2",)
     assert verdict.changed_in == ("moved",) and verdict.reason == "x [2Jy"  # one printable line
+
+
+def test_the_in_process_pipeline_refuses_a_model_file(tmp_path):
+    """generate_and_classify runs its target here: only mutagrad's own mlp.py may go through it."""
+    from mutagrad.campaign.operators.pipeline import generate_and_classify
+    from mutagrad.campaign.operators.target import Target
+    target = Target(str(tmp_path / "model.py"), CORRECT, (), lambda *a: pytest.fail("built here"), is_reference=False)
+    with pytest.raises(MutagradError, match="only in the sandbox"):
+        generate_and_classify(target, operators=NUMBER)
