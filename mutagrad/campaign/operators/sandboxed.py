@@ -75,7 +75,8 @@ def _classify(target: Target, filename: str, mutants, jobs, timeout, memory_mb, 
             wire.send(started.req_w, wire.pack(header, arrays))
         except BrokenPipeError:
             raise _ended(server, label) from None
-        layer_dims = _layer_dims(_receive(server, label, backstop).get("layer_dims"), label)
+        # Loading and the gate are bounded by the process's CPU time; its backstop for a file that sleeps:
+        layer_dims = _layer_dims(_receive(server, label, process.wall_backstop(cpu)).get("layer_dims"), label)
         verdicts: list = [None] * len(mutants)
         for _ in mutants:  # a mutant's child is stopped after `timeout`: the next verdict is never further off
             index, found = _verdicts(_receive(server, label, backstop), len(mutants), len(layer_dims) - 1, label)

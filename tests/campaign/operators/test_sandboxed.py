@@ -85,16 +85,17 @@ def test_a_backward_that_exits_while_the_reference_is_evaluated_is_one_line(tmp_
     assert "SystemExit: 4" in one_line_error(path)
 
 
-def test_a_file_that_spins_at_import_uses_up_its_cpu_time(tmp_path):
-    message = one_line_error(model(tmp_path, with_prelude("while True:\n    pass")), timeout=1)
-    assert "CPU-time limit" in message
+def test_a_file_that_spins_at_import_is_killed_at_its_cpu_time_limit(tmp_path):
+    message = one_line_error(model(tmp_path, with_prelude("while True:\n    pass")), timeout=1, functions=("forward",))
+    # The kernel kills it (SIGKILL at the hard limit); remote.py names the limit when it could read the CPU time used.
+    assert "ended without a result" in message and ("CPU-time limit" in message or "SIGKILL" in message)
 
 
 @pytest.mark.slow
 def test_a_file_that_sleeps_at_import_is_stopped_by_the_wall_clock_backstop(tmp_path):
-    """Sleeping uses no CPU time: the backstop (3 x --timeout + 30 s) ends it, and the error says so."""
-    message = one_line_error(model(tmp_path, with_prelude("import time\ntime.sleep(10**6)")), timeout=1)
-    assert "no answer within 33 s" in message
+    """Sleeping uses no CPU time: the backstop (3 x its CPU-time limit + 30 s) ends it, and the error says so."""
+    path = model(tmp_path, with_prelude("import time\ntime.sleep(10**6)"))
+    assert "no answer within" in one_line_error(path, timeout=1, functions=("forward",))
 
 
 def test_a_mutant_that_hangs_is_invalid_and_the_rest_are_classified(tmp_path):
