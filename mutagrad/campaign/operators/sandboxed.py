@@ -16,6 +16,8 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
+
 from . import OPERATORS
 from .generate import generate
 from .oracle import SettingVerdict, Verdict
@@ -27,6 +29,7 @@ from ...check.model_file import read_source
 from ...errors import MutagradError
 from ...execution import process, sandbox, wire
 from ...execution.isolate import DEFAULT_MEMORY_MB
+from ...execution.remote import Server
 
 PACKAGE = Path(__file__).resolve().parents[2]  # the mutagrad package: read-only in the sandbox
 BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from mutagrad.campaign.operators import inside; "
@@ -57,6 +60,7 @@ def generate_file(path, functions=None, operators=OPERATORS, jobs: int = 1, time
 
 
 def _never_here(source: str, name: str, setting: Config):
+    """The parent's Target.build: a model file is never built here."""
     raise MutagradError(f"{name}: a model file's code is run only in the sandbox")
 
 
@@ -65,7 +69,6 @@ def _classify(target: Target, filename: str, mutants, jobs, timeout, memory_mb, 
     label, backstop = target.label, process.wall_backstop(timeout)
     cpu = DRIVER_CPU_START + timeout + len(mutants) * DRIVER_CPU_PER_MUTANT
     started = process.start(kind, cpu, memory_mb, BOOT, str(PACKAGE.parent), (str(PACKAGE),))
-    from ...execution.remote import Server  # closes the process: kills its group, removes its folder
     with Server(started=started, cpu_seconds=cpu, memory_mb=memory_mb, label=label) as server:
         os.set_blocking(started.req_w, True)  # it reads the whole request before it runs anything
         header = {"label": label, "filename": filename, "jobs": jobs, "timeout": timeout, "memory_mb": memory_mb,
@@ -154,6 +157,5 @@ def _clean(text, limit: int = TEXT_LIMIT) -> str:
     return "".join(c for c in " ".join(str(text).split()) if c.isprintable())[:limit]
 
 
-def _bytes(text: str):
-    import numpy as np
+def _bytes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
