@@ -5,7 +5,7 @@ import time
 
 import click
 
-from .options import MEMORY_HELP, MEMORY_MB, TIMEOUT
+from .options import MEMORY_HELP, MEMORY_MB, SANDBOX, SANDBOX_HELP, TIMEOUT
 
 
 @click.group()
@@ -37,7 +37,9 @@ def _names(ctx, param, value):
 @click.option("--timeout", type=TIMEOUT, default=120.0, show_default=True,
               help="Seconds per mutant's classification before it counts as invalid.")
 @click.option("--memory-mb", type=MEMORY_MB, default=2048, show_default=True, help=MEMORY_HELP)
-def operators(out, model_file, functions, operator_names, jobs, timeout, memory_mb):
+@click.option("--sandbox", type=SANDBOX, default="auto", show_default=True,
+              help=SANDBOX_HELP + " Used for a FILE: it and its mutants run only there.")
+def operators(out, model_file, functions, operator_names, jobs, timeout, memory_mb, sandbox):
     """Operator mutants of mutagrad/mlp.py (or FILE), classified by HIPS autograd, as catalog entries.
 
     Every mutant is a one-hunk patch. In each configuration where its line runs, the oracle
@@ -54,7 +56,8 @@ def operators(out, model_file, functions, operator_names, jobs, timeout, memory_
         raise MutagradError(f"generate operators needs {' and '.join(missing)}: pip install 'mutagrad[oracle]'")
     from ..campaign.operators import OPERATORS
     from ..campaign.operators.pipeline import generate_and_classify, summary, write
-    from ..campaign.operators.target import file_target, reference_target
+    from ..campaign.operators.sandboxed import generate_file
+    from ..campaign.operators.target import reference_target
 
     known = {op.name: op for op in OPERATORS}
     unknown = [n for n in operator_names or () if n not in known]
@@ -63,9 +66,16 @@ def operators(out, model_file, functions, operator_names, jobs, timeout, memory_
                                  param_hint="--operators")
     chosen = tuple(known[n] for n in operator_names) if operator_names else OPERATORS
     start = time.perf_counter()
-    target = file_target(model_file) if model_file else reference_target()
-    generated = generate_and_classify(target, functions, chosen, jobs=jobs or os.cpu_count() or 1,
-                                      timeout=timeout, memory_mb=memory_mb)
+    jobs = jobs or os.cpu_count() or 1
+    if model_file:
+        from ..execution.sandbox import note, resolve
+        generated = generate_file(model_file, functions, chosen, jobs=jobs, timeout=timeout, memory_mb=memory_mb,
+                                  sandbox_choice=sandbox)
+        if why := note(resolve(sandbox)):
+            click.echo(f"note: {why}", err=True)
+    else:
+        generated = generate_and_classify(reference_target(), functions, chosen, jobs=jobs, timeout=timeout,
+                                          memory_mb=memory_mb)
     written = write(generated, out)
     seconds = time.perf_counter() - start
     info = summary(generated)

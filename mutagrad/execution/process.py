@@ -52,19 +52,24 @@ class Process:
     started: float = field(default_factory=time.monotonic)
 
 
-def start(kind: sandbox.Kind, cpu_seconds: float | None, memory_mb: int | None) -> Process:
-    """Start server.py in `kind`'s sandbox with hard CPU-time (whole seconds) and memory limits."""
+def start(kind: sandbox.Kind, cpu_seconds: float | None, memory_mb: int | None, boot: str = BOOT,
+          path: str = SERVER_DIR, read_only=()) -> Process:
+    """Start server.py in `kind`'s sandbox with hard CPU-time (whole seconds) and memory limits.
+
+    boot, path: another program (`python -I -c boot path REQUEST_FD REPLY_FD`), e.g. one that imports
+    mutagrad from `path`; read_only: the folders it needs to read besides Python's (sandbox.command).
+    """
     folder = Path(tempfile.mkdtemp(prefix="mutagrad-sandbox-"))
     output_file = tempfile.TemporaryFile()  # unnamed: the code can only write to it
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     for fd in (req_w, rep_w):
         _widen(fd)
-    argv = [sys.executable, "-I", "-B", "-c", BOOT, SERVER_DIR, str(req_r), str(rep_w)]
+    argv = [sys.executable, "-I", "-B", "-c", boot, path, str(req_r), str(rep_w)]
     cpu = None if cpu_seconds is None else max(1, math.ceil(cpu_seconds))
     try:
         popen = subprocess.Popen(
-            sandbox.command(kind, folder, argv), stdin=subprocess.DEVNULL, stdout=output_file,
+            sandbox.command(kind, folder, argv, read_only), stdin=subprocess.DEVNULL, stdout=output_file,
             stderr=output_file, pass_fds=(req_r, rep_w), cwd=folder, env=sandbox.environment(),
             start_new_session=True, preexec_fn=sandbox.limiter(cpu, memory_mb))
     except BaseException:

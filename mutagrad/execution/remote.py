@@ -245,6 +245,10 @@ class Server:
         exc.lookup = error.get("lookup") if isinstance(error.get("lookup"), str) else None
         return exc
 
+    def why_lost(self) -> ServerLost:
+        """Why the process ended (its pipe closed), as a ServerLost; the process is closed."""
+        return self._lost()
+
     def _lost(self) -> ServerLost:
         """The pipe closed: why the process ended, from its exit status and the CPU time it used."""
         status, used = self._wait(EXIT_WAIT)

@@ -82,11 +82,14 @@ def bwrap_problem() -> str | None:
     return None
 
 
-def command(kind: Kind, folder: Path, argv: list[str]) -> list[str]:
-    """argv, run in `kind`'s sandbox with `folder` as its only writable (and working) folder."""
+def command(kind: Kind, folder: Path, argv: list[str], read_only=()) -> list[str]:
+    """argv, run in `kind`'s sandbox with `folder` as its only writable (and working) folder.
+
+    read_only: more folders the code may read (e.g. the mutagrad package), at the same paths.
+    """
     if kind is Kind.NONE:
         return argv
-    return [shutil.which("bwrap"), *_bwrap_args(folder), "--chdir", INSIDE, "--", *argv]
+    return [shutil.which("bwrap"), *_bwrap_args(folder, read_only), "--chdir", INSIDE, "--", *argv]
 
 
 def working_folder(kind: Kind, folder: Path) -> Path:
@@ -101,7 +104,7 @@ def environment() -> dict:
     return env
 
 
-def _bwrap_args(folder: Path) -> list[str]:
+def _bwrap_args(folder: Path, read_only=()) -> list[str]:
     args = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     for path in SYSTEM:
         if os.path.islink(path):
@@ -111,7 +114,7 @@ def _bwrap_args(folder: Path) -> list[str]:
     for path in ETC:
         args += ["--ro-bind-try", path, path]
     args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(folder), INSIDE]
-    for path in _python_folders():  # after the private folder: a venv under /tmp stays visible
+    for path in (*_python_folders(), *read_only):  # after the private folder: a venv under /tmp stays visible
         args += ["--ro-bind", path, path]
     for key, value in environment().items():
         args += ["--setenv", key, value]

@@ -12,8 +12,8 @@ from mutagrad.campaign.checkers import resolve
 from mutagrad.campaign.file_target import FILE_CONFIG, digest
 from mutagrad.campaign.mutate import mutant_source
 from mutagrad.campaign.operators import OPERATORS
-from mutagrad.campaign.operators.pipeline import generate_and_classify, write
-from mutagrad.campaign.operators.target import file_target
+from mutagrad.campaign.operators.pipeline import write
+from mutagrad.campaign.operators.sandboxed import generate_file
 from mutagrad.errors import CatalogError
 from mutagrad.records.campaign import Outcome
 
@@ -23,7 +23,7 @@ NUMBER = tuple(op for op in OPERATORS if op.name == "number")
 
 def generate(model, out, functions=("backward_propagation_n",), operators=NUMBER):
     """Operator mutants of `model` written to `out`, as `mutagrad generate operators --file` writes them."""
-    write(generate_and_classify(file_target(model), functions, operators, jobs=1), out)
+    write(generate_file(model, functions, operators, jobs=1), out)
     return out
 
 

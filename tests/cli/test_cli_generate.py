@@ -20,6 +20,17 @@ def test_bad_option_is_one_line_and_exit_2(capsys, tmp_path, args, message):
     assert message in err and len(err.strip().splitlines()) == 1, err
 
 
+def test_a_model_file_that_exits_while_loading_is_one_line_and_exit_2(capsys, tmp_path):
+    """The file runs only in the sandbox: its sys.exit() there is the error's message, not our exit."""
+    model = tmp_path / "model.py"
+    model.write_text(COURSE.read_text().replace("LAYER_DIMS = [3, 4, 2, 1]\n", "LAYER_DIMS = [3, 4, 2, 1]\n"
+                                                "import sys; sys.exit(7)\n", 1))
+    code, _, err = run_main(capsys, "generate", "operators", "--file", model, "--out", tmp_path / "out",
+                            "--sandbox", "none")
+    assert code == 2 and "sys.exit(7)" in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_model_file_gives_the_same_files_twice(capsys, tmp_path):
     """The same source and options give byte-identical entries (whatever --jobs)."""
     outputs = []

@@ -165,6 +165,11 @@ def _classify_setting(model, auto, reference: Reference, setting) -> SettingVerd
     return SettingVerdict(setting.name, Verdict.EQUIVALENT if changed else Verdict.UNCHANGED, (), probes)
 
 
+def no_verdict(settings, error: str) -> tuple[SettingVerdict, ...]:
+    """A child that gave no verdict (it timed out, crashed or raised): invalid wherever it is live."""
+    return tuple(SettingVerdict(s.name, Verdict.INVALID, reason=f"no verdict: {error}") for s in settings)
+
+
 def _malformed(cost, grads, parameters) -> str | None:
     """Why the mutant's answer cannot be judged as a gradient, or None."""
     if not np.isfinite(cost):

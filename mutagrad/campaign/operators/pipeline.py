@@ -15,7 +15,7 @@ from pathlib import Path
 from . import OPERATORS
 from .entries import Decision, Kind, decide, render_yaml
 from .generate import DEFAULT_FUNCTIONS, function_names, generate
-from .oracle import ORACLE_SEEDS, Reference, SettingVerdict, Verdict, classify
+from .oracle import ORACLE_SEEDS, Reference, classify, no_verdict
 from .target import Target
 from ...errors import MutagradError
 from ...execution.isolate import DEFAULT_MEMORY_MB, run_each
@@ -57,7 +57,14 @@ def default_functions(target: Target) -> tuple[str, ...]:
 def generate_and_classify(target: Target, functions=None, operators=OPERATORS, jobs: int = 1,
                           timeout: float = CLASSIFY_TIMEOUT, memory_mb: int | None = DEFAULT_MEMORY_MB,
                           progress=None) -> Generated:
-    """Every operator mutant of `functions` in `target`, classified by the oracle."""
+    """Every operator mutant of `functions` in `target`, classified by the oracle.
+
+    The target's code runs here and in forked children, so it must be mutagrad's own (mlp.py); a
+    user's file goes through sandboxed.generate_file, which runs it only in the sandbox.
+    """
+    if not target.is_reference:
+        raise MutagradError(f"{target.label}: a model file's operator mutants are classified only in the "
+                            f"sandbox (operators.sandboxed.generate_file)")
     functions = default_functions(target) if functions is None else tuple(functions)
     mutants = generate(target.source, functions, operators, target.label)
     reference = Reference(target, ORACLE_SEEDS)  # the gate: raises OracleError if autograd disagrees
@@ -65,19 +72,19 @@ def generate_and_classify(target: Target, functions=None, operators=OPERATORS, j
     calls = [(classify, (target, reference, m.source, m.id, settings)) for m, settings in zip(mutants, live)]
     verdicts: list = [None] * len(mutants)
     for index, outcome in run_each(calls, jobs=jobs, timeout=timeout, memory_mb=memory_mb):
-        verdicts[index] = outcome.value if outcome.ok else _failed(live[index], outcome.error)
+        verdicts[index] = outcome.value if outcome.ok else no_verdict(live[index], outcome.error)
         if progress is not None:
             progress(index, len(mutants))
+    return generated(target, functions, mutants, verdicts)
+
+
+def generated(target: Target, functions, mutants, verdicts) -> Generated:
+    """The decisions on `mutants` of `target` from the oracle's verdicts, one tuple per mutant."""
     decisions = tuple(decide(m, v, target.settings, restrictable=target.is_reference)
                       for m, v in zip(mutants, verdicts))
     file = None if target.is_reference else {"path": target.path, "sha256": target.sha256,
                                              "layer_dims": list(target.settings[0].layer_dims)}
     return Generated(target.label, tuple(functions), decisions, file)
-
-
-def _failed(settings, error: str) -> tuple[SettingVerdict, ...]:
-    """A child that gave no verdict (it timed out, crashed or raised): invalid wherever it is live."""
-    return tuple(SettingVerdict(s.name, Verdict.INVALID, reason=f"no verdict: {error}") for s in settings)
 
 
 def summary(generated: Generated) -> dict:

@@ -51,14 +51,18 @@ def _build_reference(source: str, name: str, config: Config) -> Model:
     return model_for(build_module(source, f"<{name}>", "mutagrad_operator_mutant"), config, name, f"<{name}>")
 
 
-def file_target(path) -> Target:
-    """A user's model file (the `mutagrad check` protocol) in its own layer sizes."""
+def file_target(path, label: str | None = None) -> Target:
+    """A user's model file (the `mutagrad check` protocol) in its own layer sizes.
+
+    It runs the file in this process: `generate operators --file` calls it only inside the sandbox
+    (operators/inside.py). label: how messages name the file (default: `path` as given).
+    """
     path = Path(path)
-    model = load_model(path)  # raises a one-line MutagradError for a bad file
+    model = load_model(path, label=label)  # raises a one-line MutagradError for a bad file
     setting = Config(FILE_CONFIG, "", "", tuple(model.layer_dims))
     raw = path.read_bytes()
-    return Target(str(path), decode(raw), (setting,), _build_file, is_reference=False, path=str(path.resolve()),
-                  sha256=digest(raw))
+    return Target(label or str(path), decode(raw), (setting,), _build_file, is_reference=False,
+                  path=str(path.resolve()), sha256=digest(raw))
 
 
 def _build_file(source: str, name: str, setting: Config) -> Model:
