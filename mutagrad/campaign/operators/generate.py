@@ -136,6 +136,8 @@ class _Sites(cst.CSTVisitor):
         if node is None:  # inside a compound statement's header: render the whole function
             return self.definitions[function]
         where = self.get_metadata(PositionProvider, node)
+        if where.end.line > where.start.line:  # its continuation lines take their indentation from the
+            return self.definitions[function]  # enclosing block: only the function renders them as written
         line = self.lines[where.start.line - 1]
         return node, (where.start.line, where.end.line), line[:len(line) - len(line.lstrip())]
 

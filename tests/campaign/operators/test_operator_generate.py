@@ -35,6 +35,31 @@ def test_each_hunk_is_one_place_and_rebuilds_its_mutant():
     assert len(sources) == len(MUTANTS) and SOURCE not in sources  # each distinct mutant once
 
 
+MULTILINE = """import numpy as np
+
+
+def backward(X, Y, cache):
+    A1, A2, W2 = cache
+    dA2 = (A2 - Y) / X.shape[1]
+    return {"dW2": dA2 @ A1.T,
+            "db2": dA2.sum(axis=1,
+                           keepdims=True)}
+"""
+
+
+def test_a_statement_over_several_lines_keeps_its_indentation():
+    mutants = generate(MULTILINE, ("backward",), OPERATORS, "multiline.py")
+    last = [m for m in mutants if m.lines[1] >= 8]  # inside the three-line return
+    assert last and any(m.lines[0] == 8 for m in last)  # its continuation lines are mutated too
+    old = MULTILINE.splitlines()
+    for m in mutants:
+        assert apply_patch(MULTILINE, (m.hunk,)) == m.source, m.id
+        new, (first, last) = m.source.splitlines(), m.lines
+        assert new[:first - 1] == old[:first - 1] and new[len(new) - len(old) + last:] == old[last:], m.id
+        if len(new) == len(old):  # one operator changed one line: every other line is as written
+            assert sum(a != b for a, b in zip(old, new)) == 1, m.id
+
+
 def test_only_the_function_bodies_are_mutated():
     """Default values in a signature (lambd=0.0) are never mutated: the checker always passes them."""
     assert not any("def " in m.hunk.find for m in MUTANTS)
