@@ -9,7 +9,7 @@ from mutagrad.campaign.operators.entries import Kind
 from mutagrad.campaign.operators.oracle import Verdict
 from mutagrad.campaign.operators.sandboxed import _verdicts, generate_file
 from mutagrad.errors import MutagradError
-from mutagrad.execution import sandbox
+from mutagrad.execution import process, sandbox
 
 BWRAP_MISSING = sandbox.bwrap_problem()
 needs_bwrap = pytest.mark.skipif(BWRAP_MISSING is not None, reason=f"bubblewrap cannot run here: {BWRAP_MISSING}")
@@ -92,8 +92,11 @@ def test_a_file_that_spins_at_import_is_killed_at_its_cpu_time_limit(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_file_that_sleeps_at_import_is_stopped_by_the_wall_clock_backstop(tmp_path):
+def test_a_file_that_sleeps_at_import_is_stopped_by_the_wall_clock_backstop(tmp_path, monkeypatch):
     """Sleeping uses no CPU time: the backstop (3 x its CPU-time limit + 30 s) ends it, and the error says so."""
+    # The same backstop, made short: the file sleeps forever, so no load can make it answer first.
+    monkeypatch.setattr(process, "WALL_FACTOR", 1)
+    monkeypatch.setattr(process, "WALL_SLACK", 1.0)
     path = model(tmp_path, with_prelude("import time\ntime.sleep(10**6)"))
     assert "no answer within" in one_line_error(path, timeout=1, functions=("forward",))
 
