@@ -109,6 +109,7 @@ def test_a_class_graded_on_dask_gets_the_same_rows(graded_class):
     assert [(r.student, r.result, r.reason) for r in remote] == [(r.student, r.result, r.reason) for r in rows]
 
 
+@pytest.mark.slow  # the class of 32 is graded once, for every test that reads it
 def test_the_gradebook_csv_has_the_columns_and_one_row_per_student(graded_class):
     root, _, _, rows, path, _, _ = graded_class
     assert path == root / "grades" / GRADEBOOK
@@ -121,6 +122,7 @@ def test_the_gradebook_csv_has_the_columns_and_one_row_per_student(graded_class)
         assert line[3] == row.result.value and line[2] and (line[5] == "") == (row.result is Result.MISSING)
 
 
+@pytest.mark.slow  # the class of 32 is graded once, for every test that reads it
 def test_a_second_run_resumes_from_the_journal_and_regrades_only_what_changed(graded_class):
     root, class_dir, subs, rows, path, _, _ = graded_class
     before = path.read_text()
@@ -156,6 +158,7 @@ def test_grade_class_from_the_command_line_in_the_class_folder(tmp_path):
     assert (tmp_path / "class" / GRADEBOOK).is_file()
 
 
+@pytest.mark.slow  # the class of 32 is graded once, for every test that reads it
 def test_hand_ins_named_after_no_student_are_listed(graded_class):
     root, class_dir, subs, *_ = graded_class
     (subs / "anna_lee_final.py").write_text("")

@@ -85,6 +85,7 @@ def test_a_backward_that_exits_while_the_reference_is_evaluated_is_one_line(tmp_
     assert "SystemExit: 4" in one_line_error(path)
 
 
+@pytest.mark.slow  # it spends its CPU-time limit
 def test_a_file_that_spins_at_import_is_killed_at_its_cpu_time_limit(tmp_path):
     message = one_line_error(model(tmp_path, with_prelude("while True:\n    pass")), timeout=1, functions=("forward",))
     # The kernel kills it (SIGKILL at the hard limit); remote.py names the limit when it could read the CPU time used.
@@ -101,6 +102,7 @@ def test_a_file_that_sleeps_at_import_is_stopped_by_the_wall_clock_backstop(tmp_
     assert "no answer within" in one_line_error(path, timeout=1, functions=("forward",))
 
 
+@pytest.mark.slow  # it spends its CPU-time limit
 def test_a_mutant_that_hangs_is_invalid_and_the_rest_are_classified(tmp_path):
     """`k += 1` -> `k += 0` loops forever: that mutant's child is stopped, every other one is judged."""
     loop = "    k = 0\n    while k < 1:\n        k += 1\n"
