@@ -5,7 +5,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from helpers import TESTS, reference_model
+from helpers import ROOT, reference_model
 
 from mutagrad.check import directional
 from mutagrad.check.gradcheck import component_order
@@ -17,7 +17,8 @@ DIMS = (40, 24, 12, 4)  # W1 has 960 entries
 
 
 def user_module():
-    spec = importlib.util.spec_from_file_location("user_relu_softmax", TESTS / "models" / "user_relu_softmax.py")
+    # The benchmark's user file: its forward and backward; make_data and init_parameters come from user_model.
+    spec = importlib.util.spec_from_file_location("user_mlp", ROOT / "benchmarks" / "models" / "user_mlp.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
