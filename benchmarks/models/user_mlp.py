@@ -1,7 +1,8 @@
 """A user's own model file, as a student writes it: relu hidden layers, softmax output, L2 and dropout.
 
 It is not the reference network (no `hidden=`/`output=` keywords), so `mutagrad check` cannot use
-the layered fast path on it. benchmarks/run.py copies it with other LAYER_DIMS and M.
+the layered fast path on it. benchmarks/run.py copies it with other LAYER_DIMS and M;
+tests/check/test_user_file.py checks its forward and backward.
 """
 import numpy as np
 

@@ -40,6 +40,18 @@ class Directions:
         return np.sum((self.U @ g.reshape(self.U.shape[1], -1)) * self.V, axis=1)
 
 
+def steps_taken(theta: np.ndarray, V: np.ndarray, steps) -> np.ndarray:
+    """(K, S): how far theta + s V[k] really moves along V[k] for each step s, after rounding."""
+    moved = np.empty_like(theta)
+    taken = np.empty((len(V), len(steps)))
+    for k, v in enumerate(V):
+        vv = float(np.vdot(v, v))
+        for s, step in enumerate(steps):
+            np.add(theta, np.multiply(v, step, out=moved), out=moved)
+            taken[k, s] = float(np.vdot(np.subtract(moved, theta, out=moved), v)) / vv
+    return taken
+
+
 class ModelLine:
     """J along directions inside one component, with the model's own forward (any model)."""
 
@@ -50,26 +62,24 @@ class ModelLine:
 
     def costs(self, pname: str, V: np.ndarray, steps, rows=None) -> tuple[np.ndarray, np.ndarray]:
         """J(theta + s V[k]) and the step actually taken along V[k] after rounding, both (K, S)."""
+        P = self.parameters[pname]
+        taken = steps_taken(P, V, steps)
         owner = getattr(self.cost, "__self__", None)  # evaluator.Evaluator.cost: a remote model answers in one call
         table = owner.entry_costs(self.parameters, pname, list(steps), np.asarray(V, dtype=float)) \
             if hasattr(owner, "entry_costs") and len(V) else None
         if table is not None:
-            return table
-        P = self.parameters[pname]
+            return table[0], taken
         theta = P.copy()
         work = np.empty_like(theta)  # no fresh temporaries per cost: a first layer's are megabytes
         J = np.empty((len(V), len(steps)))
-        t = np.empty_like(J)
         try:
             for k, v in enumerate(V):
-                vv = float(np.vdot(v, v))
                 for s, step in enumerate(steps):
                     np.add(theta, np.multiply(v, step, out=work), out=P)
-                    t[k, s] = float(np.vdot(np.subtract(P, theta, out=work), v)) / vv
                     J[k, s] = self.cost(self.parameters)
         finally:
             P[...] = theta
-        return J, t
+        return J, taken
 
     def along(self, pname: str, D: Directions, steps):
         return self.costs(pname, D.dense(), steps)

@@ -124,8 +124,9 @@ class Server:
                 at=None) -> tuple | None:
         """(costs, steps taken, cost dtype), each (entries, steps), with parameters[name]'s entries moved
         one at a time by each step (only the flat entries `at`, if given) and the RNG states as
-        they are here before each call; None
-        when the server asks for the calls one at a time (an exception, an odd cost)."""
+        they are here before each call. `at` an array: (directions, steps), parameters[name] moved
+        along each direction (steps taken None: the caller computes them). None when the server
+        asks for the calls one at a time (an exception, an odd cost)."""
         if not _is_parameters(parameters) or name not in parameters:
             return None
         arrays: list = []
@@ -159,8 +160,8 @@ class Server:
         if not all(isinstance(a, np.ndarray) and a.shape == shape and a.dtype == np.float64 for a in (costs, taken)) \
                 or dtype.kind not in "fiuc":
             self._malformed("entry costs of the wrong shape or type")
-        if directions is not None:  # the step taken along each direction, computed here as the server moved it
-            taken = _steps_taken(np.asarray(parameters[name], dtype=float), directions, steps)
+        if directions is not None:
+            taken = None  # along directions the caller knows the steps taken (lines.steps_taken), not the server
         return costs, taken, dtype
 
     def output(self) -> str | None:
@@ -356,18 +357,6 @@ class Server:
 class RemoteExit(RemoteError):
     """The code called sys.exit."""
     code = None
-
-
-def _steps_taken(theta: np.ndarray, directions: np.ndarray, steps) -> np.ndarray:
-    """(K, S): how far theta + h d really moved along each direction d for each step h, after rounding."""
-    taken = np.empty((len(directions), len(steps)))
-    work = np.empty_like(theta)
-    for k, d in enumerate(directions):
-        dd = float(np.vdot(d, d))
-        for s, h in enumerate(steps):
-            np.add(theta, np.multiply(d, h, out=work), out=work)
-            taken[k, s] = float(np.vdot(np.subtract(work, theta, out=work), d)) / dd if dd else float(h)
-    return taken
 
 
 def _is_parameters(value) -> bool:
